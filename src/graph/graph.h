@@ -1,0 +1,363 @@
+// The event graph: what a compiled scenario is. Plain data, no YAML, no sockets.
+// The compiler (src/scenario/) produces it; the engine (src/engine/) executes it.
+// A graph is immutable once compiled and may be read from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace wsyaml::graph {
+
+/// Durations in the graph are microseconds.
+using Micros = std::chrono::microseconds;
+
+/// A 1-based position in the scenario source; line 0 means "no position".
+struct SourcePos {
+  int line = 0;    ///< 1-based line
+  int column = 0;  ///< 1-based column
+};
+
+/// A fixed duration (min == max) or a range drawn uniformly each time it is used.
+struct DurationRange {
+  Micros min{0};  ///< lower bound, inclusive
+  Micros max{0};  ///< upper bound, inclusive; equal to min for a fixed duration
+};
+
+/// One step of a path into a JSON value: `a` in msg.a, or `[0]` in msg.list[0].
+struct PathElem {
+  std::string key;  ///< object key; empty when this is an array index
+  int index = -1;   ///< array index, or -1 for an object key
+};
+/// A path into a JSON document, e.g. msg.user.name -> {"user","name"}; empty = the whole text.
+using JsonPath = std::vector<PathElem>;
+
+/// Built-in template functions.
+enum class Function { kRandomInt, kRandomString, kRandomItem, kUuid, kTimestamp };
+
+/// How a template hole is written into its output.
+enum class Escape {
+  kNone,        ///< as is (plain text frames, URLs, log lines)
+  kJsonString,  ///< escaped for the inside of a JSON string literal
+  kJsonValue,   ///< a whole JSON leaf: a number stays bare, anything else becomes a quoted string
+};
+
+struct Template;
+
+/// One piece of a compiled template: literal text or a `${...}` hole.
+struct Segment {
+  enum class Kind {
+    kLiteral,       ///< `text` as is (already JSON-encoded inside JSON messages)
+    kVu,            ///< ${vu}: 1-based VU id
+    kConn,          ///< ${conn}: 0-based connection index within its connect
+    kIter,          ///< ${iter}: 0-based iteration of this VU
+    kVar,           ///< a variable slot: vars, set, capture
+    kMsg,           ///< ${msg} or ${msg.path}: the message being handled
+    kSent,          ///< ${sent.path}: the message a reply matcher belongs to
+    kData,          ///< ${data.FEED.COLUMN}: the current row of a feeder
+    kCall,          ///< a function call
+    kConnProtocol,  ///< ${conn.protocol}: the negotiated subprotocol
+  };
+  Kind kind = Kind::kLiteral;
+  std::string text;            ///< kLiteral: the text; kData: the column name
+  int slot = -1;               ///< kVar: variable slot; kData: feeder index
+  JsonPath path;               ///< kMsg, kSent: path into the JSON message
+  Function function{};         ///< kCall: which function
+  std::vector<Template> args;  ///< kCall: arguments, each itself a template
+  Escape escape = Escape::kNone;
+};
+
+/// A string with `${...}` holes, compiled once; never re-parsed at run time.
+struct Template {
+  std::vector<Segment> segments;  ///< concatenated in order
+  SourcePos pos;                  ///< where the template starts in the source
+
+  /// True when the template has no holes.
+  bool IsConstant() const {
+    for (const auto& s : segments)
+      if (s.kind != Segment::Kind::kLiteral) return false;
+    return true;
+  }
+};
+
+/// What a `send` puts on the wire.
+struct Payload {
+  enum class Kind { kText, kJson, kBinary };
+  Kind kind = Kind::kText;
+  Template body;  ///< kText: the text; kJson: compact JSON with escaped holes
+  std::string bytes;  ///< kBinary: the decoded bytes (base64, hex or file)
+};
+
+/// One leaf constraint of a JSON subset match: the value at `path` equals `expected`.
+struct JsonLeaf {
+  JsonPath path;
+  /// The expected value rendered as compact JSON (a string leaf is quoted); holes use
+  /// Escape::kJsonValue, so `${n}` of a number compares as a number.
+  Template expected;
+};
+
+/// A message matcher: every given part must hold. No parts = matches any message.
+struct Matcher {
+  std::optional<Template> text;      ///< the whole text equals this
+  std::optional<Template> contains;  ///< the text contains this
+  std::shared_ptr<const std::regex> regex;  ///< ECMAScript; searched in the text
+  std::string regex_source;                 ///< for plan and error messages
+  std::vector<JsonLeaf> json;               ///< subset match; non-JSON messages never match
+  bool has_json = false;                    ///< a json matcher was given (even `{}`)
+  std::optional<bool> binary;               ///< frame type must be binary (true) or text
+};
+
+/// Store a field of the matching message in a variable slot.
+struct Capture {
+  int slot = -1;
+  JsonPath path;  ///< empty = the whole message text
+};
+
+/// `measure: {since: msg.path, name}` on on-message: ws_delivery_time = now - timestamp.
+struct Measure {
+  JsonPath since;    ///< where the ms-since-epoch timestamp is in the message
+  std::string name;  ///< tag `name` of the ws_delivery_time samples
+};
+
+/// A non-blocking expectation carried by a send.
+struct Reply {
+  Matcher match;  ///< may use ${sent.*}
+  Micros within{std::chrono::seconds(10)};
+  std::string name;  ///< check name and `name` tag of ws_reply_time
+};
+
+/// Tags attached to samples: key/value pairs in source order.
+using Tags = std::vector<std::pair<std::string, std::string>>;
+
+struct Step;
+/// A list of steps run from top to bottom.
+using StepList = std::vector<Step>;
+
+/// `reconnect: {max, backoff}` on a connect.
+struct Reconnect {
+  int max = 0;  ///< 0 = never reconnect
+  DurationRange backoff{std::chrono::seconds(1), std::chrono::seconds(1)};
+};
+
+/// TLS options for wss:// connections.
+struct TlsOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+  bool insecure = false;
+};
+
+/// Opens WebSocket(s). With `steps`, starts each connection's program on open and does
+/// not wait (asynchronous); without, waits until the connection is open or failed.
+struct Connect {
+  Template url;      ///< absolute, or relative to the target
+  std::string name;  ///< for `to:` and `cancel`; empty = unnamed
+  std::vector<std::pair<std::string, Template>> headers;
+  std::vector<std::string> subprotocols;
+  int count = 1;  ///< independent connections; ${conn} = 0..count-1
+  Micros timeout{std::chrono::seconds(10)};  ///< TCP + TLS + handshake
+  Tags tags;
+  bool has_steps = false;  ///< asynchronous form
+  StepList steps;          ///< each connection's program, started on open
+  Reconnect reconnect;
+  std::optional<TlsOptions> tls;
+  bool deflate = false;  ///< permessage-deflate requested
+};
+
+/// Sends one message on the current connection (or `to` a named one).
+struct Send {
+  Payload payload;
+  std::string to;  ///< connection name; empty = current
+  std::optional<Reply> reply;
+};
+
+/// Registers a message handler on the current connection.
+struct OnMessage {
+  Matcher match;
+  StepList body;
+  bool once = false;
+  std::string name;  ///< for cancel
+  std::vector<Capture> captures;
+  std::optional<Measure> measure;
+};
+
+/// Registers a handler for a connection event.
+struct OnEvent {
+  enum class Kind { kOpen, kClose, kError };
+  Kind kind = Kind::kClose;
+  StepList body;
+  bool once = false;
+  std::string name;
+};
+
+/// Starts a repeating timer on the current connection (or the VU when there is none).
+struct Every {
+  std::string name;
+  DurationRange interval;  ///< a range is drawn once, when the timer starts
+  int times = 0;           ///< 0 = until cancelled or closed
+  StepList body;
+};
+
+/// Starts a one-shot timer.
+struct After {
+  std::string name;
+  DurationRange delay;
+  StepList body;
+};
+
+/// Stops named timers and handlers.
+struct Cancel {
+  std::vector<std::string> names;
+};
+
+/// Closes the current connection.
+struct Close {
+  int code = 1000;
+  Template reason;
+};
+
+/// Sends a ping; the pong's round trip is ws_ping.
+struct Ping {
+  std::string name;
+};
+
+/// Waits for a matching message on the current connection.
+struct Expect {
+  Matcher match;
+  Micros within{std::chrono::seconds(10)};
+  std::string name;  ///< check name; default derived from the position
+  std::vector<Capture> captures;
+};
+
+/// Waits a duration.
+struct Sleep {
+  DurationRange duration;
+};
+
+/// Waits until the current connection (or every connection) is closed.
+struct Wait {
+  bool all = false;
+  std::optional<Micros> max;
+};
+
+/// Prints a templated line.
+struct Log {
+  enum class Level { kInfo, kWarn, kError };
+  Level level = Level::kInfo;
+  Template text;
+};
+
+/// Sets variables for the rest of the iteration.
+struct Set {
+  std::vector<std::pair<int, Template>> assignments;  ///< slot, value
+};
+
+/// Runs `body` `times` times, or for a duration.
+struct Repeat {
+  int times = 0;               ///< 0 when `for` is used
+  std::optional<Micros> for_;  ///< run until this much time has passed
+  StepList body;
+};
+
+/// Records a failed check.
+struct Fail {
+  Template message;
+  std::string name;
+};
+
+/// One step: what it does, and where it was written.
+struct Step {
+  using Action = std::variant<Connect, Send, OnMessage, OnEvent, Every, After, Cancel, Close,
+                              Ping, Expect, Sleep, Wait, Log, Set, Repeat, Fail>;
+  Action action;
+  SourcePos pos;
+};
+
+/// One stage of a ramping profile.
+struct Stage {
+  Micros duration{0};
+  int target = 0;
+};
+
+/// How many VUs run, and for how long.
+struct LoadProfile {
+  enum class Kind {
+    kConstantVus,      ///< vus looping for duration
+    kPerVuIterations,  ///< vus, each running `iterations` iterations
+    kRampingVus,       ///< stages
+    kArrivalRate,      ///< rate iterations per `rate_per` (open model)
+  };
+  Kind kind = Kind::kConstantVus;
+  int vus = 1;
+  Micros duration{std::chrono::seconds(10)};
+  int iterations = 0;
+  std::vector<Stage> stages;
+  double rate = 0;           ///< arrivals per rate_per
+  Micros rate_per{std::chrono::seconds(1)};
+  std::vector<Stage> rate_stages;  ///< ramping arrival rate: target = arrivals per rate_per
+  int max_vus = 0;
+  Micros graceful_stop{std::chrono::seconds(30)};
+  std::optional<Micros> iteration_timeout;
+};
+
+/// A variable evaluated at the start of each iteration, in order.
+struct VarInit {
+  int slot = -1;
+  Template value;
+};
+
+/// A data feeder: rows of named columns.
+struct Feeder {
+  std::string name;
+  enum class Order { kSequential, kRandom, kPerVu };
+  Order order = Order::kSequential;
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+
+/// One threshold expression, e.g. `p(95) < 500ms` on `ws_connecting{name:x}`.
+struct Threshold {
+  std::string metric;  ///< e.g. ws_connecting
+  Tags filter;         ///< e.g. {name: echo}
+  std::string source;  ///< the expression as written, for the report
+  enum class Aggregate { kPercentile, kAvg, kMin, kMax, kMed, kCount, kRate };
+  Aggregate aggregate = Aggregate::kAvg;
+  double percentile = 0;  ///< for kPercentile, e.g. 95
+  enum class Op { kLt, kLe, kGt, kGe, kEq, kNe };
+  Op op = Op::kLt;
+  double value = 0;  ///< in the metric's unit: microseconds for times, bytes, counts, ratios
+  bool abort_on_fail = false;
+  Micros delay_abort_eval{0};
+  SourcePos pos;
+};
+
+/// A named load profile with its own steps.
+struct Scenario {
+  std::string name;
+  LoadProfile load;
+  std::vector<VarInit> vars;
+  StepList steps;
+  Tags tags;
+};
+
+/// A whole compiled test: what `wsyaml run` executes.
+struct TestPlan {
+  std::string name;
+  std::string source_file;
+  /// `builtin:chat`, `builtin:echo`, or a ws:// / wss:// base URL.
+  std::string target;
+  std::vector<Scenario> scenarios;
+  /// Slot -> variable name, for every vars/set/capture name in the test.
+  std::vector<std::string> var_names;
+  std::vector<Feeder> feeders;
+  std::vector<Threshold> thresholds;
+};
+
+}  // namespace wsyaml::graph

@@ -1,0 +1,129 @@
+// Metric samples: per-thread shards, merged into one result for the summary and reports.
+// Threading: a Shard belongs to one worker thread and is written only there, without locks.
+// Merging happens after (or between) runs on one thread; TagRegistry is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "metrics/histogram.h"
+
+namespace wsyaml::metrics {
+
+/// Every metric the tool produces. Names follow k6 where k6 has one.
+enum class MetricId : uint16_t {
+  kWsConnecting,         ///< trend, µs: TCP + TLS + handshake
+  kWsSessionDuration,    ///< trend, µs: open to close
+  kWsSessions,           ///< counter: connections attempted
+  kWsMsgsSent,           ///< counter: messages sent
+  kWsMsgsReceived,       ///< counter: messages received
+  kWsPing,               ///< trend, µs: ping to pong
+  kDataSent,             ///< counter, bytes (payload + framing estimate)
+  kDataReceived,         ///< counter, bytes
+  kIterations,           ///< counter: completed iterations
+  kIterationDuration,    ///< trend, µs
+  kInterruptedIterations,///< counter: iterations cut by the end of the test
+  kDroppedIterations,    ///< counter: arrivals that found no free VU
+  kVus,                  ///< gauge: VUs running now
+  kVusMax,               ///< gauge: VUs allocated
+  kChecks,               ///< rate: passed / all
+  kWsReplyTime,          ///< trend, µs: send to matching message
+  kWsDeliveryTime,       ///< trend, µs: timestamp in message to receipt
+  kWsErrors,             ///< counter, by kind
+  kWsOpen,               ///< gauge: sockets open now
+  kWsReconnects,         ///< counter
+  kWsCloseCodes,         ///< counter per close code (tag `code`)
+  kCount                 ///< number of metrics; not a metric
+};
+
+/// How a metric aggregates.
+enum class MetricType { kCounter, kTrend, kRate, kGauge };
+/// What a metric's values mean.
+enum class Unit { kNone, kMicros, kBytes };
+
+/// Static facts about a metric.
+struct MetricInfo {
+  const char* name;
+  MetricType type;
+  Unit unit;
+};
+
+/// Name, type and unit of `id`.
+const MetricInfo& Info(MetricId id);
+/// Looks a metric up by its name ("ws_connecting"); false when unknown.
+bool FindMetric(const std::string& name, MetricId* id);
+
+/// Interned tag sets ("name=echo,scenario=default"): ids are cheap to store per sample.
+/// Id 0 is the empty tag set. Thread-safe; call at setup, not per sample.
+class TagRegistry {
+ public:
+  /// The id of a canonical tag set (keys sorted); creates it when new.
+  uint32_t Intern(std::vector<std::pair<std::string, std::string>> tags);
+  /// The tags of an id.
+  std::vector<std::pair<std::string, std::string>> Tags(uint32_t id) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::vector<std::pair<std::string, std::string>>, uint32_t> ids_;
+  std::vector<std::vector<std::pair<std::string, std::string>>> sets_{{}};
+};
+
+/// One metric under one tag set.
+struct Series {
+  uint64_t count = 0;  ///< samples (counter: number of Add calls; rate: all outcomes)
+  double sum = 0;      ///< counter: total added; trend: sum of µs; rate: number passed
+  double gauge = 0;    ///< gauge: current value (summed across shards)
+  double gauge_max = 0;  ///< gauge: highest value seen in this shard
+  Histogram histogram;   ///< trend only (allocates on first sample)
+};
+
+/// Outcome counts of one named check.
+struct CheckCounts {
+  uint64_t passes = 0;
+  uint64_t fails = 0;
+  std::string last_failure;  ///< a message for the report
+};
+
+/// Errors of one kind ("handshake 404", "timeout", ...).
+struct ErrorCounts {
+  uint64_t count = 0;
+  std::string example;  ///< the first message seen
+};
+
+/// The samples of one worker thread. Not thread-safe: one writer.
+class Shard {
+ public:
+  /// Adds `value` to a counter.
+  void Add(MetricId id, double value = 1, uint32_t tags = 0);
+  /// Records a duration sample of a trend.
+  void Record(MetricId id, std::chrono::nanoseconds value, uint32_t tags = 0);
+  /// Moves a gauge by `delta` (e.g. +1 on open, -1 on close).
+  void Move(MetricId id, double delta, uint32_t tags = 0);
+  /// Records one check outcome (also feeds the `checks` rate).
+  void Check(const std::string& name, bool passed, const std::string& failure = {});
+  /// Counts an error of `kind`; the first `message` per kind is kept as the example.
+  void Error(const std::string& kind, const std::string& message, uint32_t tags = 0);
+
+  /// Adds everything in `other` to this shard (exact: counts summed, histograms merged).
+  void Merge(const Shard& other);
+
+  /// Series keyed by (metric, tag set id).
+  const std::map<std::pair<MetricId, uint32_t>, Series>& series() const { return series_; }
+  const std::map<std::string, CheckCounts>& checks() const { return checks_; }
+  const std::map<std::string, ErrorCounts>& errors() const { return errors_; }
+
+ private:
+  Series& At(MetricId id, uint32_t tags);
+
+  std::map<std::pair<MetricId, uint32_t>, Series> series_;
+  std::map<std::string, CheckCounts> checks_;
+  std::map<std::string, ErrorCounts> errors_;
+};
+
+}  // namespace wsyaml::metrics
