@@ -18,28 +18,28 @@ namespace wsyaml::metrics {
 
 /// Every metric the tool produces. Names follow k6 where k6 has one.
 enum class MetricId : uint16_t {
-  kWsConnecting,         ///< trend, µs: TCP + TLS + handshake
-  kWsSessionDuration,    ///< trend, µs: open to close
-  kWsSessions,           ///< counter: connections attempted
-  kWsMsgsSent,           ///< counter: messages sent
-  kWsMsgsReceived,       ///< counter: messages received
-  kWsPing,               ///< trend, µs: ping to pong
-  kDataSent,             ///< counter, bytes (payload + framing estimate)
-  kDataReceived,         ///< counter, bytes
-  kIterations,           ///< counter: completed iterations
-  kIterationDuration,    ///< trend, µs
-  kInterruptedIterations,///< counter: iterations cut by the end of the test
-  kDroppedIterations,    ///< counter: arrivals that found no free VU
-  kVus,                  ///< gauge: VUs running now
-  kVusMax,               ///< gauge: VUs allocated
-  kChecks,               ///< rate: passed / all
-  kWsReplyTime,          ///< trend, µs: send to matching message
-  kWsDeliveryTime,       ///< trend, µs: timestamp in message to receipt
-  kWsErrors,             ///< counter, by kind
-  kWsOpen,               ///< gauge: sockets open now
-  kWsReconnects,         ///< counter
-  kWsCloseCodes,         ///< counter per close code (tag `code`)
-  kCount                 ///< number of metrics; not a metric
+  kWsConnecting,           ///< trend, µs: TCP + TLS + handshake
+  kWsSessionDuration,      ///< trend, µs: open to close
+  kWsSessions,             ///< counter: connections attempted
+  kWsMsgsSent,             ///< counter: messages sent
+  kWsMsgsReceived,         ///< counter: messages received
+  kWsPing,                 ///< trend, µs: ping to pong
+  kDataSent,               ///< counter, bytes (payload + framing estimate)
+  kDataReceived,           ///< counter, bytes
+  kIterations,             ///< counter: completed iterations
+  kIterationDuration,      ///< trend, µs
+  kInterruptedIterations,  ///< counter: iterations cut by the end of the test
+  kDroppedIterations,      ///< counter: arrivals that found no free VU
+  kVus,                    ///< gauge: VUs running now
+  kVusMax,                 ///< gauge: VUs allocated
+  kChecks,                 ///< rate: passed / all
+  kWsReplyTime,            ///< trend, µs: send to matching message
+  kWsDeliveryTime,         ///< trend, µs: timestamp in message to receipt
+  kWsErrors,               ///< counter, by kind
+  kWsOpen,                 ///< gauge: sockets open now
+  kWsReconnects,           ///< counter
+  kWsCloseCodes,           ///< counter per close code (tag `code`)
+  kCount                   ///< number of metrics; not a metric
 };
 
 /// How a metric aggregates.
@@ -76,9 +76,9 @@ class TagRegistry {
 
 /// One metric under one tag set.
 struct Series {
-  uint64_t count = 0;  ///< samples (counter: number of Add calls; rate: all outcomes)
-  double sum = 0;      ///< counter: total added; trend: sum of µs; rate: number passed
-  double gauge = 0;    ///< gauge: current value (summed across shards)
+  uint64_t count = 0;    ///< samples (counter: number of Add calls; rate: all outcomes)
+  double sum = 0;        ///< counter: total added; trend: sum of µs; rate: number passed
+  double gauge = 0;      ///< gauge: current value (summed across shards)
   double gauge_max = 0;  ///< gauge: highest value seen in this shard
   Histogram histogram;   ///< trend only (allocates on first sample)
 };

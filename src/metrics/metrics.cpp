@@ -1,0 +1,135 @@
+#include "metrics/metrics.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace wsyaml::metrics {
+namespace {
+
+constexpr MetricInfo kInfos[] = {
+    {"ws_connecting", MetricType::kTrend, Unit::kMicros},
+    {"ws_session_duration", MetricType::kTrend, Unit::kMicros},
+    {"ws_sessions", MetricType::kCounter, Unit::kNone},
+    {"ws_msgs_sent", MetricType::kCounter, Unit::kNone},
+    {"ws_msgs_received", MetricType::kCounter, Unit::kNone},
+    {"ws_ping", MetricType::kTrend, Unit::kMicros},
+    {"data_sent", MetricType::kCounter, Unit::kBytes},
+    {"data_received", MetricType::kCounter, Unit::kBytes},
+    {"iterations", MetricType::kCounter, Unit::kNone},
+    {"iteration_duration", MetricType::kTrend, Unit::kMicros},
+    {"interrupted_iterations", MetricType::kCounter, Unit::kNone},
+    {"dropped_iterations", MetricType::kCounter, Unit::kNone},
+    {"vus", MetricType::kGauge, Unit::kNone},
+    {"vus_max", MetricType::kGauge, Unit::kNone},
+    {"checks", MetricType::kRate, Unit::kNone},
+    {"ws_reply_time", MetricType::kTrend, Unit::kMicros},
+    {"ws_delivery_time", MetricType::kTrend, Unit::kMicros},
+    {"ws_errors", MetricType::kCounter, Unit::kNone},
+    {"ws_open", MetricType::kGauge, Unit::kNone},
+    {"ws_reconnects", MetricType::kCounter, Unit::kNone},
+    {"ws_close_codes", MetricType::kCounter, Unit::kNone},
+};
+static_assert(sizeof(kInfos) / sizeof(kInfos[0]) == static_cast<size_t>(MetricId::kCount),
+              "one MetricInfo per MetricId, in enum order");
+
+}  // namespace
+
+const MetricInfo& Info(MetricId id) { return kInfos[static_cast<size_t>(id)]; }
+
+bool FindMetric(const std::string& name, MetricId* id) {
+  for (size_t i = 0; i < static_cast<size_t>(MetricId::kCount); ++i) {
+    if (name == kInfos[i].name) {
+      *id = static_cast<MetricId>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t TagRegistry::Intern(std::vector<std::pair<std::string, std::string>> tags) {
+  std::stable_sort(tags.begin(), tags.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = ids_.find(tags);
+  if (it != ids_.end()) return it->second;
+  if (tags.empty()) return 0;
+  uint32_t id = static_cast<uint32_t>(sets_.size());
+  sets_.push_back(tags);
+  ids_.emplace(std::move(tags), id);
+  return id;
+}
+
+std::vector<std::pair<std::string, std::string>> TagRegistry::Tags(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (id >= sets_.size()) return {};
+  return sets_[id];
+}
+
+Series& Shard::At(MetricId id, uint32_t tags) { return series_[{id, tags}]; }
+
+void Shard::Add(MetricId id, double value, uint32_t tags) {
+  Series& s = At(id, tags);
+  s.count += 1;
+  s.sum += value;
+}
+
+void Shard::Record(MetricId id, std::chrono::nanoseconds value, uint32_t tags) {
+  Series& s = At(id, tags);
+  uint64_t ns = value.count() < 0 ? 0 : static_cast<uint64_t>(value.count());
+  s.count += 1;
+  s.sum += static_cast<double>(ns) / 1000.0;
+  s.histogram.Record(ns);
+}
+
+void Shard::Move(MetricId id, double delta, uint32_t tags) {
+  Series& s = At(id, tags);
+  s.count += 1;
+  s.gauge += delta;
+  s.gauge_max = std::max(s.gauge_max, s.gauge);
+}
+
+void Shard::Check(const std::string& name, bool passed, const std::string& failure) {
+  CheckCounts& c = checks_[name];
+  if (passed) {
+    c.passes += 1;
+  } else {
+    c.fails += 1;
+    if (!failure.empty()) c.last_failure = failure;
+  }
+  Series& rate = At(MetricId::kChecks, 0);
+  rate.count += 1;
+  rate.sum += passed ? 1 : 0;
+}
+
+void Shard::Error(const std::string& kind, const std::string& message, uint32_t tags) {
+  ErrorCounts& e = errors_[kind];
+  e.count += 1;
+  if (e.example.empty()) e.example = message;
+  Add(MetricId::kWsErrors, 1, tags);
+}
+
+void Shard::Merge(const Shard& other) {
+  for (const auto& [key, theirs] : other.series_) {
+    Series& mine = series_[key];
+    mine.count += theirs.count;
+    mine.sum += theirs.sum;
+    // Shards run side by side (threads, processes): their gauges add up. The sum of the
+    // maxima is an upper bound of the true combined maximum.
+    mine.gauge += theirs.gauge;
+    mine.gauge_max += theirs.gauge_max;
+    mine.histogram.Merge(theirs.histogram);
+  }
+  for (const auto& [name, theirs] : other.checks_) {
+    CheckCounts& mine = checks_[name];
+    mine.passes += theirs.passes;
+    mine.fails += theirs.fails;
+    if (mine.last_failure.empty()) mine.last_failure = theirs.last_failure;
+  }
+  for (const auto& [kind, theirs] : other.errors_) {
+    ErrorCounts& mine = errors_[kind];
+    mine.count += theirs.count;
+    if (mine.example.empty()) mine.example = theirs.example;
+  }
+}
+
+}  // namespace wsyaml::metrics

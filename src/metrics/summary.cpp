@@ -1,0 +1,211 @@
+#include "metrics/summary.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "metrics/format.h"
+
+namespace wsyaml::metrics {
+namespace {
+
+using Agg = graph::Threshold::Aggregate;
+
+constexpr const char* kIndent = "     ";
+constexpr size_t kMinNameWidth = 30;
+
+// One metric (or tag-filtered sub-metric) line: a name with a dotted leader, then columns.
+struct Row {
+  std::string mark;  // "✓ ", "✗ " or empty
+  std::string name;
+  std::vector<std::string> columns;
+  bool trend = false;
+};
+
+std::string Rate(double value, double duration_s, bool bytes) {
+  double per_s = duration_s > 0 ? value / duration_s : 0;
+  return bytes ? FormatBytes(per_s) + "/s" : FormatNumber(per_s, per_s < 10 ? 6 : 2) + "/s";
+}
+
+std::vector<std::string> TrendColumns(const Histogram& h, const std::vector<double>& ps) {
+  std::vector<std::string> cols = {
+      "avg=" + FormatMicros(h.Mean() / 1000),
+      "min=" + FormatMicros(static_cast<double>(h.Min()) / 1000),
+      "med=" + FormatMicros(h.Percentile(50) / 1000),
+      "max=" + FormatMicros(static_cast<double>(h.Max()) / 1000),
+  };
+  for (double p : ps)
+    cols.push_back(AggregateLabel(Agg::kPercentile, p) + "=" +
+                   FormatMicros(h.Percentile(p) / 1000));
+  return cols;
+}
+
+std::vector<std::string> Columns(MetricId id, const Series& s, const SummaryInput& in) {
+  const MetricInfo& info = Info(id);
+  switch (info.type) {
+    case MetricType::kTrend:
+      return TrendColumns(s.histogram, in.trend_percentiles);
+    case MetricType::kCounter:
+      if (info.unit == Unit::kBytes) return {FormatBytes(s.sum), Rate(s.sum, in.duration_s, true)};
+      return {FormatNumber(s.sum), Rate(s.sum, in.duration_s, false)};
+    case MetricType::kRate: {
+      double ratio = s.count ? s.sum / static_cast<double>(s.count) : 0;
+      return {FormatPercent(ratio), "✓ " + FormatNumber(s.sum),
+              "✗ " + FormatNumber(static_cast<double>(s.count) - s.sum)};
+    }
+    case MetricType::kGauge:
+      return {FormatNumber(s.gauge), "max=" + FormatNumber(s.gauge_max)};
+  }
+  return {};
+}
+
+// ✓/✗ mark of a metric line: thresholds whose metric and filter are exactly these.
+std::string Mark(const std::string& metric, const graph::Tags& filter,
+                 const std::vector<ThresholdResult>& results) {
+  bool any = false, failed = false;
+  for (const auto& r : results) {
+    if (r.metric != metric || r.filter != filter) continue;
+    any = true;
+    failed |= !r.passed;
+  }
+  if (!any) return "";
+  return failed ? "✗ " : "✓ ";
+}
+
+std::vector<Row> MetricRows(const SummaryInput& in) {
+  std::map<std::string, MetricId> present;  // sorted by name, like k6
+  for (const auto& [key, series] : in.shard->series()) present[Info(key.first).name] = key.first;
+  for (const auto& r : in.thresholds) {
+    MetricId id;
+    if (FindMetric(r.metric, &id)) present[r.metric] = id;
+  }
+  std::vector<Row> rows;
+  for (const auto& [name, id] : present) {
+    Series all = CollectSeries(*in.shard, *in.tags, id, {});
+    const bool trend = Info(id).type == MetricType::kTrend;
+    rows.push_back({Mark(name, {}, in.thresholds), name, Columns(id, all, in), trend});
+    std::set<graph::Tags> filters;
+    for (const auto& r : in.thresholds)
+      if (r.metric == name && !r.filter.empty()) filters.insert(r.filter);
+    for (const auto& filter : filters) {
+      std::string label = "{ ";
+      for (size_t i = 0; i < filter.size(); ++i)
+        label += (i ? ", " : "") + filter[i].first + ":" + filter[i].second;
+      label += " }";
+      Series sub = CollectSeries(*in.shard, *in.tags, id, filter);
+      rows.push_back(
+          {Mark(name, filter, in.thresholds), "  " + label, Columns(id, sub, in), trend});
+    }
+  }
+  return rows;
+}
+
+void AppendRows(const std::vector<Row>& rows, std::string* out) {
+  size_t name_width = kMinNameWidth;
+  for (const auto& r : rows) name_width = std::max(name_width, DisplayWidth(r.name) + 3);
+  // Column widths, separately for trends and the rest, so each kind lines up.
+  std::map<std::pair<bool, size_t>, size_t> widths;
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.columns.size(); ++i) {
+      size_t& w = widths[{r.trend, i}];
+      w = std::max(w, DisplayWidth(r.columns[i]));
+    }
+  for (const auto& r : rows) {
+    std::string line = r.mark.empty() ? std::string(kIndent) : std::string("   ") + r.mark;
+    line += PadRight(r.name, name_width, '.') + ": ";
+    for (size_t i = 0; i < r.columns.size(); ++i) {
+      bool last = i + 1 == r.columns.size();
+      line += last ? r.columns[i] : PadRight(r.columns[i], widths[{r.trend, i}] + 1);
+    }
+    *out += line + "\n";
+  }
+}
+
+void AppendChecks(const Shard& shard, std::string* out) {
+  if (shard.checks().empty()) return;
+  for (const auto& [name, c] : shard.checks()) {
+    *out += std::string(kIndent) + (c.fails ? "✗ " : "✓ ") + name + "\n";
+    if (c.fails == 0) continue;
+    double total = static_cast<double>(c.passes + c.fails);
+    *out += std::string(kIndent) + " ↳  " +
+            FormatNumber(static_cast<double>(c.passes) / total * 100, 0) + "% — ✓ " +
+            std::to_string(c.passes) + " / ✗ " + std::to_string(c.fails) + "\n";
+    if (!c.last_failure.empty())
+      *out += std::string(kIndent) + "    last failure: " + c.last_failure + "\n";
+  }
+  *out += "\n";
+}
+
+void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* out) {
+  if (results.empty()) return;
+  *out += "   THRESHOLDS\n";
+  for (const auto& r : results) {
+    *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.metric, r.filter) +
+            " '" + r.source + "' ";
+    *out += r.error.empty() ? FormatObserved(r) : "error: " + r.error;
+    *out += "\n";
+  }
+  *out += "\n";
+}
+
+void AppendErrors(const Shard& shard, std::string* out) {
+  if (shard.errors().empty()) return;
+  *out += "\n   ERRORS\n";
+  std::vector<Row> rows;
+  for (const auto& [kind, e] : shard.errors())
+    rows.push_back({"", kind, {std::to_string(e.count), "e.g. " + e.example}, false});
+  AppendRows(rows, out);
+}
+
+void AppendCloseCodes(const SummaryInput& in, std::string* out) {
+  std::map<std::string, double> codes;
+  auto it = in.shard->series().lower_bound({MetricId::kWsCloseCodes, 0});
+  for (; it != in.shard->series().end() && it->first.first == MetricId::kWsCloseCodes; ++it) {
+    std::string code = "?";
+    for (const auto& [k, v] : in.tags->Tags(it->first.second))
+      if (k == "code") code = v;
+    codes[code] += it->second.sum;
+  }
+  if (codes.empty()) return;
+  *out += "\n   CLOSE CODES\n";
+  std::vector<Row> rows;
+  for (const auto& [code, n] : codes) rows.push_back({"", code, {FormatNumber(n)}, false});
+  AppendRows(rows, out);
+}
+
+}  // namespace
+
+std::string FormatTrendValues(const Histogram& histogram, const std::vector<double>& percentiles) {
+  std::string out;
+  for (const auto& c : TrendColumns(histogram, percentiles)) out += (out.empty() ? "" : " ") + c;
+  return out;
+}
+
+std::string FormatObserved(const ThresholdResult& r) {
+  std::string label = AggregateLabel(r.aggregate, r.percentile) + "=";
+  MetricId id;
+  if (!FindMetric(r.metric, &id)) return label + FormatNumber(r.observed);
+  const MetricInfo& info = Info(id);
+  if (info.type == MetricType::kRate && r.aggregate == Agg::kRate)
+    return label + FormatPercent(r.observed);
+  if (r.aggregate == Agg::kRate) return label + FormatNumber(r.observed) + "/s";
+  if (r.aggregate == Agg::kCount)
+    return label + (info.unit == Unit::kBytes ? FormatBytes(r.observed) : FormatNumber(r.observed));
+  if (info.unit == Unit::kMicros) return label + FormatMicros(r.observed);
+  return label + FormatNumber(r.observed);
+}
+
+std::string FormatSummary(const SummaryInput& in) {
+  std::string out = "\n   wsyaml";
+  if (!in.test_name.empty()) out += ": " + in.test_name;
+  out += " — " + FormatMicros(in.duration_s * 1e6) + "\n\n";
+  if (in.shard == nullptr || in.tags == nullptr) return out + "     (no metrics)\n";
+  AppendChecks(*in.shard, &out);
+  AppendThresholds(in.thresholds, &out);
+  AppendRows(MetricRows(in), &out);
+  AppendErrors(*in.shard, &out);
+  AppendCloseCodes(in, &out);
+  return out;
+}
+
+}  // namespace wsyaml::metrics

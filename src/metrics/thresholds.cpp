@@ -1,0 +1,209 @@
+#include "metrics/thresholds.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace wsyaml::metrics {
+namespace {
+
+using Agg = graph::Threshold::Aggregate;
+
+const char* AggregateName(Agg a) {
+  switch (a) {
+    case Agg::kPercentile:
+      return "p(N)";
+    case Agg::kAvg:
+      return "avg";
+    case Agg::kMin:
+      return "min";
+    case Agg::kMax:
+      return "max";
+    case Agg::kMed:
+      return "med";
+    case Agg::kCount:
+      return "count";
+    case Agg::kRate:
+      return "rate";
+  }
+  return "?";
+}
+
+const char* TypeName(MetricType t) {
+  switch (t) {
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kTrend:
+      return "trend";
+    case MetricType::kRate:
+      return "rate";
+    case MetricType::kGauge:
+      return "gauge";
+  }
+  return "?";
+}
+
+// Which aggregates k6 offers per metric type (gauges: k6's `value`, here min/max/avg).
+bool Applies(MetricType type, Agg a) {
+  switch (type) {
+    case MetricType::kTrend:
+      return a != Agg::kRate;
+    case MetricType::kCounter:
+      return a == Agg::kCount || a == Agg::kRate;
+    case MetricType::kRate:
+      return a == Agg::kRate || a == Agg::kCount;
+    case MetricType::kGauge:
+      return a == Agg::kMin || a == Agg::kMax || a == Agg::kAvg;
+  }
+  return false;
+}
+
+bool Compare(double observed, graph::Threshold::Op op, double value) {
+  using Op = graph::Threshold::Op;
+  switch (op) {
+    case Op::kLt:
+      return observed < value;
+    case Op::kLe:
+      return observed <= value;
+    case Op::kGt:
+      return observed > value;
+    case Op::kGe:
+      return observed >= value;
+    case Op::kEq:
+      return observed == value;
+    case Op::kNe:
+      return observed != value;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string AggregateLabel(Agg aggregate, double percentile) {
+  if (aggregate == Agg::kPercentile) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "p(%g)", percentile);
+    return buf;
+  }
+  return AggregateName(aggregate);
+}
+
+std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter) {
+  if (filter.empty()) return metric;
+  std::string out = metric + "{";
+  for (size_t i = 0; i < filter.size(); ++i) {
+    if (i) out += ",";
+    out += filter[i].first + ":" + filter[i].second;
+  }
+  return out + "}";
+}
+
+bool ValidateThreshold(const graph::Threshold& threshold, std::string* error) {
+  MetricId id;
+  if (!FindMetric(threshold.metric, &id)) {
+    *error = "unknown metric '" + threshold.metric + "'";
+    return false;
+  }
+  const MetricInfo& info = Info(id);
+  if (!Applies(info.type, threshold.aggregate)) {
+    *error = std::string(AggregateName(threshold.aggregate)) + " does not apply to " +
+             TypeName(info.type) + " metric '" + threshold.metric + "'";
+    return false;
+  }
+  if (threshold.aggregate == Agg::kPercentile &&
+      (threshold.percentile < 0 || threshold.percentile > 100)) {
+    *error = "percentile must be between 0 and 100";
+    return false;
+  }
+  return true;
+}
+
+bool TagsMatch(const std::vector<std::pair<std::string, std::string>>& series_tags,
+               const graph::Tags& filter) {
+  for (const auto& want : filter) {
+    if (std::find(series_tags.begin(), series_tags.end(), want) == series_tags.end()) return false;
+  }
+  return true;
+}
+
+Series CollectSeries(const Shard& shard, const TagRegistry& tags, MetricId id,
+                     const graph::Tags& filter, bool* has_data) {
+  Series merged;
+  bool any = false;
+  auto it = shard.series().lower_bound({id, 0});
+  for (; it != shard.series().end() && it->first.first == id; ++it) {
+    if (!filter.empty() && !TagsMatch(tags.Tags(it->first.second), filter)) continue;
+    const Series& s = it->second;
+    merged.count += s.count;
+    merged.sum += s.sum;
+    merged.gauge += s.gauge;
+    merged.gauge_max += s.gauge_max;
+    merged.histogram.Merge(s.histogram);
+    any = true;
+  }
+  if (has_data) *has_data = any && merged.count > 0;
+  return merged;
+}
+
+double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
+                 const graph::Tags& filter, Agg aggregate, double percentile, double duration_s,
+                 bool* has_data) {
+  Series s = CollectSeries(shard, tags, id, filter, has_data);
+  const MetricType type = Info(id).type;
+  const Histogram& h = s.histogram;
+  if (type == MetricType::kGauge) {
+    return aggregate == Agg::kMax ? s.gauge_max : s.gauge;
+  }
+  switch (aggregate) {
+    case Agg::kPercentile:
+      return h.Percentile(percentile) / 1000;
+    case Agg::kMed:
+      return h.Percentile(50) / 1000;
+    case Agg::kAvg:
+      return h.Mean() / 1000;
+    case Agg::kMin:
+      return static_cast<double>(h.Min()) / 1000;
+    case Agg::kMax:
+      return static_cast<double>(h.Max()) / 1000;
+    case Agg::kCount:
+      return type == MetricType::kCounter ? s.sum : static_cast<double>(s.count);
+    case Agg::kRate:
+      if (type == MetricType::kRate) return s.count ? s.sum / static_cast<double>(s.count) : 0;
+      return duration_s > 0 ? s.sum / duration_s : 0;
+  }
+  return 0;
+}
+
+ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard& shard,
+                                  const TagRegistry& tags, double duration_s) {
+  ThresholdResult r;
+  r.metric = threshold.metric;
+  r.filter = threshold.filter;
+  r.source = threshold.source;
+  r.aggregate = threshold.aggregate;
+  r.percentile = threshold.percentile;
+  r.abort_on_fail = threshold.abort_on_fail;
+  r.pos = threshold.pos;
+  if (!ValidateThreshold(threshold, &r.error)) return r;
+  MetricId id;
+  FindMetric(threshold.metric, &id);
+  r.observed = Aggregate(shard, tags, id, threshold.filter, threshold.aggregate,
+                         threshold.percentile, duration_s, &r.has_data);
+  r.passed = Compare(r.observed, threshold.op, threshold.value);
+  return r;
+}
+
+std::vector<ThresholdResult> EvaluateThresholds(const std::vector<graph::Threshold>& thresholds,
+                                                const Shard& shard, const TagRegistry& tags,
+                                                double duration_s) {
+  std::vector<ThresholdResult> out;
+  out.reserve(thresholds.size());
+  for (const auto& t : thresholds) out.push_back(EvaluateThreshold(t, shard, tags, duration_s));
+  return out;
+}
+
+bool AllPassed(const std::vector<ThresholdResult>& results) {
+  return std::all_of(results.begin(), results.end(),
+                     [](const ThresholdResult& r) { return r.passed; });
+}
+
+}  // namespace wsyaml::metrics

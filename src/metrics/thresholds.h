@@ -1,0 +1,67 @@
+// Threshold evaluation: graph::Threshold expressions against merged metrics.
+// Threading: pure functions over const data; call from any thread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "graph/graph.h"
+#include "metrics/metrics.h"
+
+namespace wsyaml::metrics {
+
+/// The verdict of one threshold expression.
+struct ThresholdResult {
+  std::string metric;  ///< e.g. ws_connecting
+  graph::Tags filter;  ///< tag filter, e.g. {name: echo}
+  std::string source;  ///< the expression as written, e.g. "p(95) < 500ms"
+  graph::Threshold::Aggregate aggregate = graph::Threshold::Aggregate::kAvg;  ///< what
+  double percentile = 0;                                                      ///< for kPercentile
+  bool passed = false;         ///< the expression held
+  double observed = 0;         ///< the aggregate's value, in the metric's unit (µs for times)
+  bool has_data = false;       ///< at least one sample matched the metric and filter
+  bool abort_on_fail = false;  ///< copied from the threshold
+  std::string error;           ///< set when the expression cannot apply; then passed is false
+  graph::SourcePos pos;        ///< where the expression is in the scenario
+};
+
+/// "ws_connecting{name:echo}" — the metric and its filter, as k6 writes them.
+std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter);
+
+/// "p(95)", "avg", "count", ... as k6 writes the aggregate.
+std::string AggregateLabel(graph::Threshold::Aggregate aggregate, double percentile);
+
+/// Checks that the metric exists and the aggregate applies to its type (p(N) needs a trend,
+/// rate a counter or rate, ...). On failure sets *error to one line and returns false.
+/// For the compiler: a threshold that can never be evaluated is a compile error.
+bool ValidateThreshold(const graph::Threshold& threshold, std::string* error);
+
+/// The value of `aggregate` over the series of `id` whose tags include every pair of
+/// `filter`, merged. Units: µs for trends, the counter's unit for count, per second for a
+/// counter's rate (needs `duration_s`), passed/all for a rate metric. Sets *has_data.
+double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
+                 const graph::Tags& filter, graph::Threshold::Aggregate aggregate,
+                 double percentile, double duration_s, bool* has_data);
+
+/// Evaluates one threshold. `duration_s` is the test's wall time, for counters' rate.
+ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard& shard,
+                                  const TagRegistry& tags, double duration_s);
+
+/// Evaluates every threshold, in order.
+std::vector<ThresholdResult> EvaluateThresholds(const std::vector<graph::Threshold>& thresholds,
+                                                const Shard& shard, const TagRegistry& tags,
+                                                double duration_s);
+
+/// True when every result passed.
+bool AllPassed(const std::vector<ThresholdResult>& results);
+
+/// The series of `id` whose tags include every pair of `filter`, merged into one.
+/// Sets *has_data when at least one series matched.
+Series CollectSeries(const Shard& shard, const TagRegistry& tags, MetricId id,
+                     const graph::Tags& filter, bool* has_data = nullptr);
+
+/// True when `series_tags` contains every pair of `filter`.
+bool TagsMatch(const std::vector<std::pair<std::string, std::string>>& series_tags,
+               const graph::Tags& filter);
+
+}  // namespace wsyaml::metrics

@@ -1,0 +1,148 @@
+#include "metrics/summary.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "metrics/format.h"
+
+namespace wsyaml::metrics {
+namespace {
+
+using std::chrono::milliseconds;
+
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(line);
+  return out;
+}
+
+// The line that starts (after indentation and marks) with `prefix`.
+std::string LineOf(const std::string& text, const std::string& prefix) {
+  for (const auto& line : Lines(text)) {
+    size_t start = line.find_first_not_of(" ✓✗");
+    // ✓/✗ are multibyte; find_first_not_of works bytewise on their bytes.
+    if (start != std::string::npos && line.compare(start, prefix.size(), prefix) == 0) return line;
+  }
+  return "";
+}
+
+struct Fixture {
+  Shard shard;
+  TagRegistry tags;
+  SummaryInput input;
+  Fixture() {
+    uint32_t echo = tags.Intern({{"name", "echo"}});
+    for (int i = 1; i <= 100; ++i) shard.Record(MetricId::kWsConnecting, milliseconds(i));
+    for (int i = 0; i < 1230; ++i) shard.Add(MetricId::kWsMsgsSent);
+    shard.Add(MetricId::kDataReceived, 1'500'000);
+    shard.Record(MetricId::kWsReplyTime, std::chrono::microseconds(300), echo);
+    shard.Move(MetricId::kVusMax, 10);
+    shard.Check("got welcome", true);
+    shard.Check("reply ok", true);
+    shard.Check("reply ok", false, "no reply within 1s");
+    shard.Error("timeout", "no reply within 1s");
+    shard.Error("timeout", "no reply within 2s");
+    shard.Add(MetricId::kWsCloseCodes, 3, tags.Intern({{"code", "1000"}}));
+    shard.Add(MetricId::kWsCloseCodes, 1, tags.Intern({{"code", "1006"}}));
+    input.shard = &shard;
+    input.tags = &tags;
+    input.test_name = "chat";
+    input.duration_s = 60;
+  }
+};
+
+TEST(SummaryTest, TrendLine) {
+  Fixture f;
+  std::string s = FormatSummary(f.input);
+  std::string line = LineOf(s, "ws_connecting.");
+  ASSERT_FALSE(line.empty()) << s;
+  EXPECT_NE(line.find("ws_connecting.........."), std::string::npos);
+  EXPECT_NE(line.find("avg=50.5ms"), std::string::npos) << line;
+  EXPECT_NE(line.find("min=1ms"), std::string::npos) << line;
+  EXPECT_NE(line.find("max=100ms"), std::string::npos) << line;
+  EXPECT_NE(line.find("p(90)=90."), std::string::npos) << line;
+  EXPECT_NE(line.find("p(95)=95."), std::string::npos) << line;
+  EXPECT_NE(line.find("med=50."), std::string::npos) << line;
+}
+
+TEST(SummaryTest, CountersGaugesAndAlignment) {
+  Fixture f;
+  std::string s = FormatSummary(f.input);
+  std::string sent = LineOf(s, "ws_msgs_sent.");
+  EXPECT_NE(sent.find(": 1230"), std::string::npos) << sent;
+  EXPECT_NE(sent.find("20.5/s"), std::string::npos) << sent;
+  std::string data = LineOf(s, "data_received.");
+  EXPECT_NE(data.find("1.5 MB"), std::string::npos) << data;
+  EXPECT_NE(data.find("25 kB/s"), std::string::npos) << data;
+  std::string vus = LineOf(s, "vus_max.");
+  EXPECT_NE(vus.find(": 10"), std::string::npos) << vus;
+  EXPECT_NE(vus.find("max=10"), std::string::npos) << vus;
+  // The colons after the dotted leaders line up.
+  size_t col = DisplayWidth(sent.substr(0, sent.find(':')));
+  EXPECT_EQ(DisplayWidth(data.substr(0, data.find(':'))), col);
+  EXPECT_EQ(DisplayWidth(vus.substr(0, vus.find(':'))), col);
+}
+
+TEST(SummaryTest, ChecksErrorsCloseCodes) {
+  Fixture f;
+  std::string s = FormatSummary(f.input);
+  EXPECT_NE(s.find("✓ got welcome"), std::string::npos) << s;
+  EXPECT_NE(s.find("✗ reply ok"), std::string::npos);
+  EXPECT_NE(s.find("50% — ✓ 1 / ✗ 1"), std::string::npos) << s;
+  std::string checks = LineOf(s, "checks.");
+  EXPECT_NE(checks.find("66.67%"), std::string::npos) << checks;
+  EXPECT_NE(checks.find("✓ 2"), std::string::npos) << checks;
+  EXPECT_NE(checks.find("✗ 1"), std::string::npos) << checks;
+  std::string timeout = LineOf(s, "timeout.");
+  EXPECT_NE(timeout.find(": 2"), std::string::npos) << s;
+  EXPECT_NE(timeout.find("e.g. no reply within 1s"), std::string::npos) << timeout;
+  EXPECT_NE(s.find("CLOSE CODES"), std::string::npos);
+  EXPECT_NE(LineOf(s, "1000.").find(": 3"), std::string::npos) << s;
+  EXPECT_NE(LineOf(s, "1006.").find(": 1"), std::string::npos) << s;
+}
+
+TEST(SummaryTest, ThresholdsMarkedAndSubmetricShown) {
+  Fixture f;
+  graph::Threshold ok;
+  ok.metric = "ws_connecting";
+  ok.source = "p(95) < 500ms";
+  ok.aggregate = graph::Threshold::Aggregate::kPercentile;
+  ok.percentile = 95;
+  ok.value = 500'000;
+  graph::Threshold bad;
+  bad.metric = "ws_reply_time";
+  bad.filter = {{"name", "echo"}};
+  bad.source = "max < 100us";
+  bad.aggregate = graph::Threshold::Aggregate::kMax;
+  bad.value = 100;
+  f.input.thresholds = EvaluateThresholds({ok, bad}, f.shard, f.tags, 60);
+  std::string s = FormatSummary(f.input);
+  EXPECT_NE(s.find("✓ ws_connecting 'p(95) < 500ms' p(95)=95."), std::string::npos) << s;
+  EXPECT_NE(s.find("✗ ws_reply_time{name:echo} 'max < 100us' max=300µs"), std::string::npos) << s;
+  EXPECT_NE(s.find("✓ ws_connecting....."), std::string::npos) << s;
+  std::string sub = LineOf(s, "{ name:echo }");
+  EXPECT_NE(sub.find("✗"), std::string::npos) << s;
+  EXPECT_NE(sub.find("avg=300µs"), std::string::npos) << sub;
+}
+
+TEST(FormatTest, Units) {
+  EXPECT_EQ(FormatMicros(812), "812µs");
+  EXPECT_EQ(FormatMicros(1250), "1.25ms");
+  EXPECT_EQ(FormatMicros(3.5e6), "3.5s");
+  EXPECT_EQ(FormatMicros(123.4e6), "2m3.4s");
+  EXPECT_EQ(FormatBytes(850), "850 B");
+  EXPECT_EQ(FormatBytes(1100), "1.1 kB");
+  EXPECT_EQ(FormatBytes(12e6), "12 MB");
+  EXPECT_EQ(FormatNumber(20.5), "20.5");
+  EXPECT_EQ(FormatNumber(3), "3");
+  EXPECT_EQ(FormatPercent(0.995), "99.50%");
+  EXPECT_EQ(DisplayWidth("✓ µs"), 4u);
+  EXPECT_EQ(PadRight("µ", 3, '.'), "µ..");
+}
+
+}  // namespace
+}  // namespace wsyaml::metrics
