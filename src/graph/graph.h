@@ -296,7 +296,9 @@ struct LoadProfile {
   };
   Kind kind = Kind::kConstantVus;
   int vus = 1;
-  Micros duration{std::chrono::seconds(10)};
+  /// kConstantVus and kArrivalRate: how long; kPerVuIterations: the maximum (k6's
+  /// maxDuration), 0 = the engine's default of 10 minutes.
+  Micros duration{0};
   int iterations = 0;
   std::vector<Stage> stages;
   double rate = 0;           ///< arrivals per rate_per

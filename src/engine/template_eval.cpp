@@ -1,0 +1,264 @@
+#include "engine/template_eval.h"
+
+#include <chrono>
+#include <cstdio>
+#include <regex>
+
+namespace wsyaml::engine {
+namespace {
+
+using graph::Segment;
+
+void AppendJsonEscaped(std::string_view text, std::string* out) {
+  for (char c : text) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\r': *out += "\\r"; break;
+      case '\t': *out += "\\t"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          *out += buf;
+        } else {
+          *out += c;
+        }
+    }
+  }
+}
+
+bool LooksLikeJsonNumber(std::string_view s) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  if (s[i] == '0' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))
+    return false;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  }
+  return i == s.size();
+}
+
+int64_t ToInt(const std::string& s) {
+  try {
+    return std::stoll(s);
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string Uuid4(std::mt19937_64& rng) {
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+std::mt19937_64& FallbackRng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+std::string Call(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
+  std::mt19937_64& rng = ctx.rng ? *ctx.rng : FallbackRng();
+  switch (seg.function) {
+    case graph::Function::kRandomInt: {
+      int64_t a = seg.args.size() > 0 ? ToInt(Render(seg.args[0], ctx)) : 0;
+      int64_t b = seg.args.size() > 1 ? ToInt(Render(seg.args[1], ctx)) : a;
+      if (b < a) std::swap(a, b);
+      *raw_json = true;
+      return std::to_string(std::uniform_int_distribution<int64_t>(a, b)(rng));
+    }
+    case graph::Function::kRandomString: {
+      static constexpr char kAlphabet[] =
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+      int64_t n = seg.args.empty() ? 8 : ToInt(Render(seg.args[0], ctx));
+      std::string s;
+      std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
+      for (int64_t i = 0; i < n && i < (1 << 20); ++i) s += kAlphabet[pick(rng)];
+      return s;
+    }
+    case graph::Function::kRandomItem: {
+      if (seg.args.empty()) return {};
+      size_t i = std::uniform_int_distribution<size_t>(0, seg.args.size() - 1)(rng);
+      return Render(seg.args[i], ctx);
+    }
+    case graph::Function::kUuid:
+      return Uuid4(rng);
+    case graph::Function::kTimestamp:
+      *raw_json = true;
+      return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count());
+  }
+  return {};
+}
+
+std::string PathValue(const MessageView* view, const graph::JsonPath& path, bool* raw_json) {
+  if (!view) return {};
+  if (path.empty()) return std::string(view->text());
+  const nlohmann::json* value = view->At(path);
+  if (!value) return {};
+  *raw_json = !value->is_string();
+  return JsonToText(*value);
+}
+
+// The value of one hole; `raw_json` says it is already a JSON number/object/bool/null.
+std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
+  switch (seg.kind) {
+    case Segment::Kind::kLiteral:
+      return seg.text;
+    case Segment::Kind::kVu:
+      *raw_json = true;
+      return std::to_string(ctx.vu);
+    case Segment::Kind::kConn:
+      *raw_json = true;
+      return std::to_string(ctx.conn);
+    case Segment::Kind::kIter:
+      *raw_json = true;
+      return std::to_string(ctx.iter);
+    case Segment::Kind::kVar:
+      if (ctx.vars && seg.slot >= 0 && static_cast<size_t>(seg.slot) < ctx.vars->size())
+        return (*ctx.vars)[seg.slot];
+      return {};
+    case Segment::Kind::kMsg:
+      return PathValue(ctx.msg, seg.path, raw_json);
+    case Segment::Kind::kSent:
+      return PathValue(ctx.sent, seg.path, raw_json);
+    case Segment::Kind::kData: {
+      if (!ctx.feeders || !ctx.rows || seg.slot < 0 ||
+          static_cast<size_t>(seg.slot) >= ctx.rows->size())
+        return {};
+      const graph::Feeder& feeder = (*ctx.feeders)[seg.slot];
+      const std::vector<std::string>* row = (*ctx.rows)[seg.slot];
+      if (!row) return {};
+      for (size_t c = 0; c < feeder.columns.size() && c < row->size(); ++c)
+        if (feeder.columns[c] == seg.text) return (*row)[c];
+      return {};
+    }
+    case Segment::Kind::kCall:
+      return Call(seg, ctx, raw_json);
+    case Segment::Kind::kConnProtocol:
+      return std::string(ctx.protocol);
+  }
+  return {};
+}
+
+}  // namespace
+
+const nlohmann::json* MessageView::Json() const {
+  if (!parsed_) {
+    parsed_ = true;
+    if (!binary_ && !text_.empty() && (text_.front() == '{' || text_.front() == '[')) {
+      nlohmann::json j = nlohmann::json::parse(text_, nullptr, /*allow_exceptions=*/false);
+      if (!j.is_discarded()) json_ = std::move(j);
+    }
+  }
+  return json_ ? &*json_ : nullptr;
+}
+
+const nlohmann::json* MessageView::At(const graph::JsonPath& path) const {
+  const nlohmann::json* node = Json();
+  for (const graph::PathElem& elem : path) {
+    if (!node) return nullptr;
+    if (elem.index >= 0) {
+      if (!node->is_array() || static_cast<size_t>(elem.index) >= node->size()) return nullptr;
+      node = &(*node)[elem.index];
+    } else {
+      if (!node->is_object()) return nullptr;
+      auto it = node->find(elem.key);
+      if (it == node->end()) return nullptr;
+      node = &*it;
+    }
+  }
+  return node;
+}
+
+std::string JsonToText(const nlohmann::json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  return value.dump();
+}
+
+void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* out) {
+  for (const Segment& seg : tmpl.segments) {
+    if (seg.kind == Segment::Kind::kLiteral) {
+      *out += seg.text;
+      continue;
+    }
+    bool raw_json = false;
+    std::string value = Hole(seg, ctx, &raw_json);
+    switch (seg.escape) {
+      case graph::Escape::kNone:
+        *out += value;
+        break;
+      case graph::Escape::kJsonString:
+        AppendJsonEscaped(value, out);
+        break;
+      case graph::Escape::kJsonValue:
+        if ((raw_json && !value.empty()) || LooksLikeJsonNumber(value)) {
+          *out += value;
+        } else {
+          *out += '"';
+          AppendJsonEscaped(value, out);
+          *out += '"';
+        }
+        break;
+    }
+  }
+}
+
+std::string Render(const graph::Template& tmpl, const EvalContext& ctx) {
+  std::string out;
+  Render(tmpl, ctx, &out);
+  return out;
+}
+
+bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx) {
+  if (matcher.binary && *matcher.binary != message.binary()) return false;
+  if (matcher.text && message.text() != Render(*matcher.text, ctx)) return false;
+  if (matcher.contains && message.text().find(Render(*matcher.contains, ctx)) == std::string::npos)
+    return false;
+  if (matcher.regex) {
+    std::string_view text = message.text();
+    if (!std::regex_search(text.begin(), text.end(), *matcher.regex)) return false;
+  }
+  if (matcher.has_json) {
+    const nlohmann::json* root = message.Json();
+    if (!root) return false;
+    for (const graph::JsonLeaf& leaf : matcher.json) {
+      const nlohmann::json* actual = message.At(leaf.path);
+      if (!actual) return false;
+      std::string expected_text = Render(leaf.expected, ctx);
+      nlohmann::json expected =
+          nlohmann::json::parse(expected_text, nullptr, /*allow_exceptions=*/false);
+      if (expected.is_discarded() || *actual != expected) return false;
+    }
+  }
+  return true;
+}
+
+graph::Micros Draw(const graph::DurationRange& range, std::mt19937_64& rng) {
+  if (range.max <= range.min) return range.min;
+  return graph::Micros(
+      std::uniform_int_distribution<int64_t>(range.min.count(), range.max.count())(rng));
+}
+
+}  // namespace wsyaml::engine

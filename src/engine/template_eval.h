@@ -1,0 +1,67 @@
+// Renders compiled templates and matches messages. Nothing here parses a template: the
+// compiler already turned each into segments. Threading: stateless; contexts are per call.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/graph.h"
+
+namespace wsyaml::engine {
+
+/// A received (or sent) message; its JSON form is parsed at most once, on first use.
+class MessageView {
+ public:
+  MessageView(std::string_view text, bool binary) : text_(text), binary_(binary) {}
+  std::string_view text() const { return text_; }
+  bool binary() const { return binary_; }
+  /// The parsed JSON, or null when the message is not JSON.
+  const nlohmann::json* Json() const;
+  /// The value at `path`, or null when absent or not JSON.
+  const nlohmann::json* At(const graph::JsonPath& path) const;
+
+ private:
+  std::string_view text_;
+  bool binary_;
+  mutable bool parsed_ = false;
+  mutable std::optional<nlohmann::json> json_;
+};
+
+/// A feeder row source: the current row of each feeder for this VU.
+using DataRows = std::vector<const std::vector<std::string>*>;
+
+/// Everything a template may refer to.
+struct EvalContext {
+  int vu = 0;
+  int conn = 0;
+  uint64_t iter = 0;
+  const std::vector<std::string>* vars = nullptr;
+  const MessageView* msg = nullptr;
+  const MessageView* sent = nullptr;
+  const std::vector<graph::Feeder>* feeders = nullptr;
+  const DataRows* rows = nullptr;
+  std::string_view protocol;
+  std::mt19937_64* rng = nullptr;
+};
+
+/// Appends the rendered template to `out`.
+void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* out);
+/// Renders into a fresh string.
+std::string Render(const graph::Template& tmpl, const EvalContext& ctx);
+
+/// True when the message satisfies every part of `matcher`.
+bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx);
+
+/// A JSON value as template text: strings bare, everything else as compact JSON.
+std::string JsonToText(const nlohmann::json& value);
+
+/// Draws a duration uniformly from a range.
+graph::Micros Draw(const graph::DurationRange& range, std::mt19937_64& rng);
+
+}  // namespace wsyaml::engine

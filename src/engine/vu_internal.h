@@ -1,0 +1,100 @@
+// The parts of a Vu shared by vu.cpp and vu_conn.cpp. Not for use outside the engine.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/vu.h"
+
+namespace wsyaml::engine {
+
+/// A running timer (after/every/sleep/reply timeout); list nodes give it a stable address.
+struct Vu::ActiveTimer {
+  std::string name;  ///< for cancel; empty = unnamed
+  TimerId id = 0;
+  int fired = 0;         ///< every: times run so far
+  TimePoint deadline{};  ///< the intended time of the next run
+};
+
+/// A send's non-blocking expectation of a reply.
+struct Vu::PendingReply {
+  const graph::Reply* reply = nullptr;
+  std::string sent;  ///< the sent message, for ${sent.*}
+  bool sent_binary = false;
+  TimePoint sent_at{};  ///< intended send time (timer deadline inside every), else the send
+  TimerId timeout = 0;
+  uint32_t tags = 0;
+};
+
+/// A step list being executed, which may wait (main steps, a connection's program).
+struct Vu::Fiber {
+  struct Frame {
+    const graph::StepList* steps = nullptr;
+    size_t pc = 0;
+    const graph::Repeat* repeat = nullptr;  ///< set when this frame is a repeat body
+    int remaining = 0;                      ///< repeat: runs left after this one
+    TimePoint until{};                      ///< repeat for: stop when passed
+  };
+  enum class Wait { kNone, kConnect, kSleep, kExpect, kWaitClose };
+
+  Conn* conn = nullptr;  ///< the current connection of the steps
+  std::vector<Frame> stack;
+  Wait wait = Wait::kNone;
+  TimerId wait_timer = 0;
+  int pending_connects = 0;
+  const graph::Expect* expect = nullptr;
+  TimePoint expect_since{};
+  bool wait_all = false;
+  bool can_wait = true;  ///< false for handler bodies: they run to completion
+  const MessageView* msg = nullptr;
+  TimePoint intended{};  ///< the deadline of the timer running this body, if any
+
+  bool done() const { return stack.empty() && wait == Wait::kNone; }
+};
+
+/// One WebSocket of a VU, from connecting to closed.
+struct Vu::Conn : ConnectionListener {
+  enum class State { kIdle, kConnecting, kOpen, kClosing, kClosed };
+  struct Handler {
+    const graph::OnMessage* on_message = nullptr;
+    const graph::OnEvent* on_event = nullptr;
+    bool active = true;
+  };
+
+  Conn(Vu* vu, const graph::Connect* spec, int index) : vu(vu), spec(spec), index(index) {}
+  void OnOpen(const std::string& subprotocol) override {
+    protocol = subprotocol;
+    vu->HandleOpen(*this);
+  }
+  void OnMessage(std::string_view payload, bool binary) override {
+    vu->HandleMessage(*this, payload, binary);
+  }
+  void OnPong(std::string_view payload) override;
+  void OnClose(int code, const std::string& reason, bool clean) override {
+    vu->HandleClose(*this, code, reason, clean);
+  }
+  void OnFail(const Failure& failure) override { vu->HandleFail(*this, failure); }
+
+  Vu* vu;
+  const graph::Connect* spec;
+  int index;  ///< ${conn}
+  State state = State::kIdle;
+  int reconnects = 0;
+  std::unique_ptr<Connection> socket;
+  std::string protocol;
+  TimePoint connect_started{};
+  TimePoint opened_at{};
+  TimePoint last_send{};  ///< for ws_reply_time of expect
+  TimerId connect_timeout = 0;
+  uint32_t tags = 0;
+  std::vector<Handler> handlers;
+  std::list<ActiveTimer> timers;
+  std::list<PendingReply> replies;
+  std::vector<TimePoint> pings;  ///< send times of pings awaiting their pong
+  std::unique_ptr<Fiber> program;  ///< the connection's own steps (asynchronous connect)
+  std::vector<Fiber*> waiters;     ///< fibers waiting on this connection
+};
+
+}  // namespace wsyaml::engine

@@ -1,0 +1,46 @@
+#include "engine/worker_context.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace wsyaml::engine {
+
+void Logger::Line(Level level, int vu, int conn, const std::string& text) {
+  static std::mutex mutex;
+  static constexpr const char* kLevels[] = {"debug", "info", "warn", "error"};
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  int millis = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
+  char who[48] = "";
+  if (vu > 0 && conn >= 0) {
+    std::snprintf(who, sizeof who, " [vu %d conn %d]", vu, conn);
+  } else if (vu > 0) {
+    std::snprintf(who, sizeof who, " [vu %d]", vu);
+  }
+  std::lock_guard<std::mutex> lock(mutex);
+  std::fprintf(stderr, "%s.%03d %-5s%s %s\n", stamp, millis, kLevels[static_cast<int>(level)], who,
+               text.c_str());
+}
+
+uint32_t WorkerContext::TagsFor(const void* key, const graph::Scenario& scenario,
+                                const graph::Tags& step_tags, const std::string& name) {
+  auto it = tag_cache.find(key);
+  if (it != tag_cache.end()) return it->second;
+  std::vector<std::pair<std::string, std::string>> all;
+  if (plan && plan->scenarios.size() > 1) all.emplace_back("scenario", scenario.name);
+  for (const auto& tag : scenario.tags) all.push_back(tag);
+  for (const auto& tag : step_tags) all.push_back(tag);
+  if (!name.empty()) all.emplace_back("name", name);
+  uint32_t id = tags->Intern(std::move(all));
+  tag_cache.emplace(key, id);
+  return id;
+}
+
+}  // namespace wsyaml::engine

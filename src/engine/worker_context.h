@@ -1,0 +1,59 @@
+// What a VU needs from the worker thread that runs it. Threading: one per worker thread;
+// only the atomics in LiveCounters are read from other threads (progress line).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/connection.h"
+#include "engine/scheduler.h"
+#include "graph/graph.h"
+#include "metrics/metrics.h"
+
+namespace wsyaml::engine {
+
+/// Totals shared by all workers for the live progress line (relaxed atomics).
+struct LiveCounters {
+  std::atomic<int64_t> vus{0};            ///< VUs inside an iteration now
+  std::atomic<int64_t> open_sockets{0};   ///< WebSockets open now
+  std::atomic<int64_t> msgs_sent{0};      ///< messages sent so far
+  std::atomic<int64_t> msgs_received{0};  ///< messages received so far
+  std::atomic<int64_t> errors{0};         ///< errors so far
+  std::atomic<int64_t> iterations{0};     ///< completed iterations so far
+};
+
+/// Where `log` steps and --debug lines go. Thread-safe.
+class Logger {
+ public:
+  enum class Level { kDebug, kInfo, kWarn, kError };
+  /// Prints `time level [vu V conn C] text` to stderr (conn < 0: no conn part).
+  static void Line(Level level, int vu, int conn, const std::string& text);
+};
+
+/// Per-worker services for VUs. Not thread-safe; lives on its worker thread.
+struct WorkerContext {
+  Scheduler* scheduler = nullptr;
+  Transport* transport = nullptr;
+  metrics::Shard* shard = nullptr;
+  metrics::TagRegistry* tags = nullptr;
+  LiveCounters* live = nullptr;
+  const graph::TestPlan* plan = nullptr;
+  std::string base_url;  ///< the target as a ws:// or wss:// URL without trailing slash
+  bool debug = false;
+  std::mt19937_64 rng{std::random_device{}()};
+  /// Shared row cursors of sequential feeders (one per feeder), or null.
+  std::vector<std::atomic<uint64_t>>* feeder_cursors = nullptr;
+  std::unordered_map<const void*, uint32_t> tag_cache;  ///< step/connect -> interned tag set
+
+  /// The tag set id for `key` (a step), built once from `tags` plus the scenario's tags.
+  uint32_t TagsFor(const void* key, const graph::Scenario& scenario, const graph::Tags& tags,
+                   const std::string& name = {});
+};
+
+}  // namespace wsyaml::engine
