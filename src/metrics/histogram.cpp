@@ -53,6 +53,22 @@ void Histogram::Merge(const Histogram& other) {
   sum_ += other.sum_;
 }
 
+Histogram Histogram::Since(const Histogram& earlier) const {
+  Histogram delta;
+  if (count_ <= earlier.count_) return delta;
+  delta.counts_ = counts_;
+  if (!earlier.counts_.empty())
+    for (uint32_t i = 0; i < kBucketCount; ++i) delta.counts_[i] -= earlier.counts_[i];
+  delta.count_ = count_ - earlier.count_;
+  delta.sum_ = sum_ - earlier.sum_;
+  uint32_t first = 0, last = kBucketCount - 1;
+  while (first < kBucketCount && delta.counts_[first] == 0) ++first;
+  while (last > first && delta.counts_[last] == 0) --last;
+  delta.min_ = std::max(min_, LowOf(first));
+  delta.max_ = std::min(max_, LowOf(last) + WidthOf(last) - 1);
+  return delta;
+}
+
 double Histogram::ValueAtRank(uint64_t rank) const {
   // The extremes are known exactly; use them rather than a bucket midpoint.
   if (rank == 0) return static_cast<double>(min_);

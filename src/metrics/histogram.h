@@ -37,6 +37,11 @@ class Histogram {
   /// Adds every sample of `other` (exact: same buckets, counts summed, min/max/sum combined).
   void Merge(const Histogram& other);
 
+  /// The samples recorded since `earlier`, an older copy of this histogram (counts
+  /// subtracted bucket by bucket). Min and max of the result are bucket bounds, clamped to
+  /// this histogram's exact min and max.
+  Histogram Since(const Histogram& earlier) const;
+
   /// Number of samples.
   uint64_t Count() const { return count_; }
   /// Smallest sample in ns (exact); 0 when empty.

@@ -46,6 +46,25 @@ bool FindMetric(const std::string& name, MetricId* id) {
   return false;
 }
 
+TagRegistry::TagRegistry(const TagRegistry& other) {
+  std::lock_guard<std::mutex> lock(other.mutex_);
+  ids_ = other.ids_;
+  sets_ = other.sets_;
+}
+
+TagRegistry& TagRegistry::operator=(const TagRegistry& other) {
+  if (this == &other) return *this;
+  std::scoped_lock lock(mutex_, other.mutex_);
+  ids_ = other.ids_;
+  sets_ = other.sets_;
+  return *this;
+}
+
+size_t TagRegistry::Size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return sets_.size();
+}
+
 uint32_t TagRegistry::Intern(std::vector<std::pair<std::string, std::string>> tags) {
   std::stable_sort(tags.begin(), tags.end(),
                    [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -108,28 +127,34 @@ void Shard::Error(const std::string& kind, const std::string& message, uint32_t 
   Add(MetricId::kWsErrors, 1, tags);
 }
 
+void Shard::MergeSeries(MetricId id, uint32_t tags, const Series& theirs) {
+  Series& mine = At(id, tags);
+  mine.count += theirs.count;
+  mine.sum += theirs.sum;
+  // Shards run side by side (threads, processes): their gauges add up. The sum of the
+  // maxima is an upper bound of the true combined maximum.
+  mine.gauge += theirs.gauge;
+  mine.gauge_max += theirs.gauge_max;
+  mine.histogram.Merge(theirs.histogram);
+}
+
+void Shard::MergeCheck(const std::string& name, const CheckCounts& theirs) {
+  CheckCounts& mine = checks_[name];
+  mine.passes += theirs.passes;
+  mine.fails += theirs.fails;
+  if (mine.last_failure.empty()) mine.last_failure = theirs.last_failure;
+}
+
+void Shard::MergeError(const std::string& kind, const ErrorCounts& theirs) {
+  ErrorCounts& mine = errors_[kind];
+  mine.count += theirs.count;
+  if (mine.example.empty()) mine.example = theirs.example;
+}
+
 void Shard::Merge(const Shard& other) {
-  for (const auto& [key, theirs] : other.series_) {
-    Series& mine = series_[key];
-    mine.count += theirs.count;
-    mine.sum += theirs.sum;
-    // Shards run side by side (threads, processes): their gauges add up. The sum of the
-    // maxima is an upper bound of the true combined maximum.
-    mine.gauge += theirs.gauge;
-    mine.gauge_max += theirs.gauge_max;
-    mine.histogram.Merge(theirs.histogram);
-  }
-  for (const auto& [name, theirs] : other.checks_) {
-    CheckCounts& mine = checks_[name];
-    mine.passes += theirs.passes;
-    mine.fails += theirs.fails;
-    if (mine.last_failure.empty()) mine.last_failure = theirs.last_failure;
-  }
-  for (const auto& [kind, theirs] : other.errors_) {
-    ErrorCounts& mine = errors_[kind];
-    mine.count += theirs.count;
-    if (mine.example.empty()) mine.example = theirs.example;
-  }
+  for (const auto& [key, theirs] : other.series_) MergeSeries(key.first, key.second, theirs);
+  for (const auto& [name, theirs] : other.checks_) MergeCheck(name, theirs);
+  for (const auto& [kind, theirs] : other.errors_) MergeError(kind, theirs);
 }
 
 }  // namespace wsyaml::metrics

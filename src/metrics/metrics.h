@@ -63,10 +63,17 @@ bool FindMetric(const std::string& name, MetricId* id);
 /// Id 0 is the empty tag set. Thread-safe; call at setup, not per sample.
 class TagRegistry {
  public:
+  TagRegistry() = default;
+  /// Copies take a consistent snapshot of `other` (for results kept after a run).
+  TagRegistry(const TagRegistry& other);
+  TagRegistry& operator=(const TagRegistry& other);
+
   /// The id of a canonical tag set (keys sorted); creates it when new.
   uint32_t Intern(std::vector<std::pair<std::string, std::string>> tags);
   /// The tags of an id.
   std::vector<std::pair<std::string, std::string>> Tags(uint32_t id) const;
+  /// Number of tag sets, including the empty set 0.
+  size_t Size() const;
 
  private:
   mutable std::mutex mutex_;
@@ -112,6 +119,13 @@ class Shard {
 
   /// Adds everything in `other` to this shard (exact: counts summed, histograms merged).
   void Merge(const Shard& other);
+
+  /// Adds one series' totals to (id, tags) exactly, as Merge does for each series.
+  void MergeSeries(MetricId id, uint32_t tags, const Series& series);
+  /// Adds the counts of one check, as Merge does.
+  void MergeCheck(const std::string& name, const CheckCounts& counts);
+  /// Adds the counts of one error kind, as Merge does.
+  void MergeError(const std::string& kind, const ErrorCounts& counts);
 
   /// Series keyed by (metric, tag set id).
   const std::map<std::pair<MetricId, uint32_t>, Series>& series() const { return series_; }

@@ -181,6 +181,8 @@ ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard
   r.source = threshold.source;
   r.aggregate = threshold.aggregate;
   r.percentile = threshold.percentile;
+  r.op = threshold.op;
+  r.value = threshold.value;
   r.abort_on_fail = threshold.abort_on_fail;
   r.pos = threshold.pos;
   if (!ValidateThreshold(threshold, &r.error)) return r;

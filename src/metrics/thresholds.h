@@ -15,8 +15,12 @@ struct ThresholdResult {
   std::string metric;  ///< e.g. ws_connecting
   graph::Tags filter;  ///< tag filter, e.g. {name: echo}
   std::string source;  ///< the expression as written, e.g. "p(95) < 500ms"
-  graph::Threshold::Aggregate aggregate = graph::Threshold::Aggregate::kAvg;  ///< what
-  double percentile = 0;                                                      ///< for kPercentile
+  /// The aggregate compared, e.g. kPercentile.
+  graph::Threshold::Aggregate aggregate = graph::Threshold::Aggregate::kAvg;
+  double percentile = 0;  ///< for kPercentile, e.g. 95
+  /// The comparison.
+  graph::Threshold::Op op = graph::Threshold::Op::kLt;
+  double value = 0;            ///< right-hand side, in the metric's unit (µs for times)
   bool passed = false;         ///< the expression held
   double observed = 0;         ///< the aggregate's value, in the metric's unit (µs for times)
   bool has_data = false;       ///< at least one sample matched the metric and filter

@@ -1,0 +1,206 @@
+#include "metrics/result.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+
+namespace wsyaml::metrics {
+namespace {
+
+using std::chrono::microseconds;
+
+// A run of `n` reply samples under tag name=echo, plus counters, checks, errors, a threshold.
+Result MakeResult(uint64_t seed, int n, int64_t start_ms) {
+  Result r;
+  r.test_name = "chat";
+  r.source_file = "scenarios/chat.yaml";
+  r.wsyaml_version = "0.1.0";
+  r.start_unix_ms = start_ms;
+  r.duration_s = 10;
+  std::mt19937_64 rng(seed);
+  r.tags.Intern({{"unused", "x"}});  // shifts ids so that merging must re-intern
+  uint32_t echo = r.tags.Intern({{"name", "echo"}});
+  uint32_t code = r.tags.Intern({{"code", "1000"}});
+  for (int i = 0; i < n; ++i) {
+    r.shard.Record(MetricId::kWsReplyTime, microseconds(100 + rng() % 100000), echo);
+    r.shard.Add(MetricId::kWsMsgsSent, 1, echo);
+  }
+  r.shard.Add(MetricId::kWsCloseCodes, 4, code);
+  r.shard.Move(MetricId::kVusMax, 5);
+  r.shard.Check("reply", true);
+  r.shard.Check("reply", false, "timeout " + std::to_string(seed));
+  r.shard.Error("timeout", "no reply " + std::to_string(seed));
+  graph::Threshold t;
+  t.metric = "ws_reply_time";
+  t.filter = {{"name", "echo"}};
+  t.source = "p(95) < 80ms";
+  t.aggregate = graph::Threshold::Aggregate::kPercentile;
+  t.percentile = 95;
+  t.value = 80000;
+  r.thresholds = EvaluateThresholds({t}, r.shard, r.tags, r.duration_s);
+  TimeSeries ts;
+  Shard cumulative;
+  for (int s = 1; s <= 3; ++s) {
+    cumulative.Add(MetricId::kWsMsgsSent, 10 * s);
+    cumulative.Record(MetricId::kWsReplyTime, microseconds(1000 * s));
+    cumulative.Move(MetricId::kVus, 1);
+    ts.Sample(s, cumulative);
+  }
+  r.timeline = ts;
+  return r;
+}
+
+Series Only(const Result& r, MetricId id, const graph::Tags& filter) {
+  bool has = false;
+  Series s = CollectSeries(r.shard, r.tags, id, filter, &has);
+  EXPECT_TRUE(has);
+  return s;
+}
+
+TEST(ResultTest, JsonRoundTripIsExact) {
+  Result a = MakeResult(1, 1000, 1'700'000'000'000);
+  std::string text = ToJson(a).dump();
+  Result b;
+  std::string error;
+  ASSERT_TRUE(FromJson(nlohmann::json::parse(text), &b, &error)) << error;
+  EXPECT_EQ(ToJson(b).dump(), text);
+  EXPECT_EQ(b.test_name, "chat");
+  EXPECT_EQ(b.start_unix_ms, 1'700'000'000'000);
+  Series reply = Only(b, MetricId::kWsReplyTime, {{"name", "echo"}});
+  Series orig = Only(a, MetricId::kWsReplyTime, {{"name", "echo"}});
+  EXPECT_EQ(reply.histogram.Count(), 1000u);
+  EXPECT_DOUBLE_EQ(reply.histogram.Percentile(95), orig.histogram.Percentile(95));
+  ASSERT_EQ(b.thresholds.size(), 1u);
+  EXPECT_EQ(b.thresholds[0].source, "p(95) < 80ms");
+  EXPECT_EQ(b.thresholds[0].passed, a.thresholds[0].passed);
+  ASSERT_EQ(b.timeline.points().size(), 3u);
+  EXPECT_EQ(b.timeline.points()[2].counters.at("ws_msgs_sent"), 30);
+}
+
+TEST(ResultTest, FromJsonRejectsGarbage) {
+  Result r;
+  std::string error;
+  EXPECT_FALSE(FromJson(nlohmann::json::parse(R"({"format":"other"})"), &r, &error));
+  EXPECT_EQ(error, "not a wsyaml result");
+  nlohmann::json j = ToJson(MakeResult(1, 10, 0));
+  j["metrics"][0]["metric"] = "nope";
+  EXPECT_FALSE(FromJson(j, &r, &error));
+  EXPECT_EQ(error, "unknown metric 'nope'");
+}
+
+TEST(ResultTest, MergeEqualsOneRunOverAllSamples) {
+  Result a = MakeResult(1, 700, 1'000'000);
+  Result b = MakeResult(2, 300, 1'005'000);  // started 5 s later
+  // The same samples recorded into one shard.
+  Shard all;
+  all.Merge(a.shard);
+  all.Merge(b.shard);  // same tag ids in both (built identically)
+
+  Result merged = a;
+  MergeResult(b, &merged);
+  EXPECT_EQ(merged.merged_runs, 2);
+  EXPECT_EQ(merged.start_unix_ms, 1'000'000);
+  EXPECT_DOUBLE_EQ(merged.duration_s, 15);
+  Series reply = Only(merged, MetricId::kWsReplyTime, {{"name", "echo"}});
+  const Series& expected = all.series().at({MetricId::kWsReplyTime, 2});
+  EXPECT_EQ(reply.histogram.Count(), 1000u);
+  for (double p : {50.0, 95.0, 99.0})
+    EXPECT_DOUBLE_EQ(reply.histogram.Percentile(p), expected.histogram.Percentile(p));
+  EXPECT_EQ(Only(merged, MetricId::kWsMsgsSent, {}).sum, 1000);
+  EXPECT_EQ(merged.shard.checks().at("reply").fails, 2u);
+  EXPECT_EQ(merged.shard.errors().at("timeout").count, 2u);
+  EXPECT_EQ(merged.shard.errors().at("timeout").example, "no reply 1");
+  ASSERT_EQ(merged.thresholds.size(), 1u);  // deduplicated, re-evaluated
+  EXPECT_NEAR(merged.thresholds[0].observed, expected.histogram.Percentile(95) / 1000, 1e-9);
+  // Timelines aligned by wall clock: b's seconds 1..3 are merged seconds 6..8.
+  ASSERT_EQ(merged.timeline.points().size(), 6u);
+  EXPECT_DOUBLE_EQ(merged.timeline.points()[3].elapsed_s, 6);
+}
+
+TEST(ResultTest, MergeOfIdenticalStartsSumsTimeline) {
+  Result a = MakeResult(1, 10, 0), b = MakeResult(2, 10, 0);
+  MergeResult(b, &a);
+  ASSERT_EQ(a.timeline.points().size(), 3u);
+  EXPECT_EQ(a.timeline.points()[0].counters.at("ws_msgs_sent"), 20);
+  EXPECT_EQ(a.timeline.points()[0].gauges.at("vus"), 2);
+}
+
+TEST(ResultTest, WritesAtomicallyAndReadsBack) {
+  char dir[] = "/tmp/wsyaml_result_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string path = std::string(dir) + "/r.json";
+  std::string error;
+  Result a = MakeResult(3, 50, 42);
+  ASSERT_TRUE(WriteResultFile(path, a, &error)) << error;
+  ASSERT_TRUE(WriteResultFile(path, a, &error)) << error;  // replaces
+  Result b;
+  ASSERT_TRUE(ReadResultFile(path, &b, &error)) << error;
+  EXPECT_EQ(ToJson(b), ToJson(a));
+  EXPECT_FALSE(ReadResultFile(std::string(dir) + "/missing.json", &b, &error));
+  EXPECT_NE(error.find("missing.json"), std::string::npos);
+  EXPECT_FALSE(WriteFileAtomically(std::string(dir) + "/no/such/dir/x", "x", &error));
+  std::remove(path.c_str());
+  rmdir(dir);
+}
+
+TEST(TimeSeriesTest, SampleComputesPerSecondDeltas) {
+  Shard cumulative;
+  TimeSeries ts;
+  cumulative.Add(MetricId::kWsMsgsSent, 5);
+  for (int i = 0; i < 100; ++i) cumulative.Record(MetricId::kWsReplyTime, microseconds(1000));
+  cumulative.Move(MetricId::kWsOpen, 3);
+  ts.Sample(1, cumulative);
+  cumulative.Add(MetricId::kWsMsgsSent, 7);
+  for (int i = 0; i < 100; ++i) cumulative.Record(MetricId::kWsReplyTime, microseconds(50000));
+  cumulative.Move(MetricId::kWsOpen, -1);
+  ts.Sample(2, cumulative);
+  ts.Sample(2.5, cumulative);
+  ASSERT_EQ(ts.points().size(), 3u);
+  const TimePoint& p1 = ts.points()[0];
+  const TimePoint& p2 = ts.points()[1];
+  EXPECT_EQ(p1.counters.at("ws_msgs_sent"), 5);
+  EXPECT_EQ(p2.counters.at("ws_msgs_sent"), 7);
+  EXPECT_EQ(p1.gauges.at("ws_open"), 3);
+  EXPECT_EQ(p2.gauges.at("ws_open"), 2);
+  EXPECT_NEAR(p1.trends.at("ws_reply_time").p95, 1000, 10);
+  EXPECT_NEAR(p2.trends.at("ws_reply_time").p50, 50000, 500);  // only the second's samples
+  EXPECT_EQ(p2.trends.at("ws_reply_time").count, 100u);
+  EXPECT_EQ(ts.points()[2].trends.count("ws_reply_time"), 0u);
+  EXPECT_DOUBLE_EQ(ts.points()[2].interval_s, 0.5);
+  double lo, hi;
+  ASSERT_TRUE(ts.GaugeRange("ws_open", &lo, &hi));
+  EXPECT_EQ(lo, 2);
+  EXPECT_EQ(hi, 3);
+}
+
+TEST(TimeSeriesTest, NdjsonOneLinePerMetricPerSecond) {
+  Shard cumulative;
+  TimeSeries ts;
+  cumulative.Add(MetricId::kWsMsgsReceived, 4);
+  cumulative.Record(MetricId::kWsConnecting, microseconds(2000));
+  cumulative.Move(MetricId::kVus, 2);
+  ts.Sample(1, cumulative);
+  ts.Sample(2, cumulative);
+  std::string nd = ToNdjson(ts, 1'700'000'000'000);
+  std::vector<nlohmann::json> lines;
+  size_t start = 0;
+  for (size_t nl; (nl = nd.find('\n', start)) != std::string::npos; start = nl + 1)
+    lines.push_back(nlohmann::json::parse(nd.substr(start, nl - start)));
+  // Second 1: counter, gauge, trend; second 2: counter (0), gauge; no trend samples.
+  ASSERT_EQ(lines.size(), 5u) << nd;
+  EXPECT_EQ(lines[0]["metric"], "ws_msgs_received");
+  EXPECT_EQ(lines[0]["value"], 4);
+  EXPECT_EQ(lines[0]["time"], "2023-11-14T22:13:21.000Z");
+  EXPECT_EQ(lines[1]["metric"], "vus");
+  EXPECT_EQ(lines[2]["metric"], "ws_connecting");
+  EXPECT_EQ(lines[2]["count"], 1);
+  EXPECT_NEAR(lines[2]["p99_us"].get<double>(), 2000, 20);
+  EXPECT_EQ(lines[3]["value"], 0);
+  EXPECT_EQ(lines[4]["elapsed_s"], 2);
+}
+
+}  // namespace
+}  // namespace wsyaml::metrics
