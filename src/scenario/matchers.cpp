@@ -1,0 +1,131 @@
+// `match:` (text, contains, regex, json subset, binary) and `capture:`.
+#include <regex>
+#include <set>
+
+#include "scenario/json_compiler.h"
+#include "scenario/templates.h"
+#include "scenario/yaml_reader.h"
+
+namespace wsyaml::scenario {
+
+namespace {
+
+// Flattens nested mappings of a json matcher into leaves.
+bool FlattenJson(Context& ctx, const YAML::Node& map, const graph::JsonPath& prefix,
+                 const TemplateScope& scope, std::vector<graph::JsonLeaf>* leaves) {
+  bool ok = true;
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node& key = it->first;
+    const YAML::Node& value = it->second;
+    if (!key.IsScalar()) {
+      ctx.reporter.Error(Pos(key), "JSON keys must be plain text");
+      ok = false;
+      continue;
+    }
+    if (!seen.insert(key.Scalar()).second) {
+      ctx.reporter.Error(Pos(key), "duplicate key '" + key.Scalar() + "' in json matcher",
+                         "YAML keeps only one of them; remove or rename one");
+      ok = false;
+      continue;
+    }
+    graph::JsonPath path = prefix;
+    path.push_back(graph::PathElem{key.Scalar(), -1});
+    if (value.IsMap() && value.size() > 0) {
+      ok = FlattenJson(ctx, value, path, scope, leaves) && ok;
+      continue;
+    }
+    graph::JsonLeaf leaf;
+    leaf.path = std::move(path);
+    leaf.expected.pos = value.IsNull() ? Pos(key) : Pos(value);
+    ok = AppendJson(ctx, value, scope, &leaf.expected.segments) && ok;
+    leaves->push_back(std::move(leaf));
+  }
+  return ok;
+}
+
+bool CompileRegex(Context& ctx, const YAML::Node& node, graph::Matcher* out) {
+  std::string source;
+  if (!ReadString(ctx, node, "regex", &source)) return false;
+  try {
+    out->regex = std::make_shared<const std::regex>(source, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    ctx.reporter.Error(Pos(node), "regex does not compile: " + std::string(e.what()),
+                       "regexes are ECMAScript; quote the pattern with '...' in YAML");
+    return false;
+  }
+  out->regex_source = std::move(source);
+  return true;
+}
+
+}  // namespace
+
+bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& scope,
+                    graph::Matcher* out) {
+  if (node.IsNull()) return true;
+  if (!node.IsMap()) {
+    return WrongType(ctx, node, "match", "a mapping",
+                     "e.g. match: {json: {event: CHAT_MSG}} or match: {contains: hello}");
+  }
+  bool ok = CheckKeys(ctx, node, {"text", "contains", "regex", "json", "binary"}, "match");
+  if (auto v = node["text"]) {
+    out->text.emplace();
+    ok = ReadTemplate(ctx, v, "match text", graph::Escape::kNone, scope, &*out->text) && ok;
+  }
+  if (auto v = node["contains"]) {
+    out->contains.emplace();
+    ok = ReadTemplate(ctx, v, "match contains", graph::Escape::kNone, scope, &*out->contains) && ok;
+  }
+  if (auto v = node["regex"]) ok = CompileRegex(ctx, v, out) && ok;
+  if (auto v = node["json"]) {
+    out->has_json = true;
+    if (v.IsNull()) {
+      // `json:` alone: any JSON message.
+    } else if (!v.IsMap()) {
+      ok = WrongType(ctx, v, "match json", "a mapping of fields", "e.g. json: {event: CHAT_MSG}");
+    } else {
+      ok = FlattenJson(ctx, v, {}, scope, &out->json) && ok;
+    }
+  }
+  if (auto v = node["binary"]) {
+    bool binary = false;
+    if (ReadBool(ctx, v, "match binary", &binary)) {
+      out->binary = binary;
+    } else {
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool CompileCaptures(Context& ctx, const YAML::Node& node, std::vector<graph::Capture>* out) {
+  if (!node.IsMap()) {
+    return WrongType(ctx, node, "capture", "a mapping of NAME: msg.path",
+                     "e.g. capture: {user_id: msg.user.id}");
+  }
+  bool ok = true;
+  std::set<std::string> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& key = it->first;
+    if (!key.IsScalar() || !seen.insert(key.Scalar()).second) {
+      ctx.reporter.Error(Pos(key), "duplicate or invalid capture name");
+      ok = false;
+      continue;
+    }
+    graph::Capture capture;
+    capture.slot = ctx.Slot(key.Scalar());
+    std::string text;
+    std::string error;
+    if (!ReadString(ctx, it->second, "capture " + key.Scalar(), &text)) {
+      ok = false;
+    } else if (!ParseMsgPath(text, &capture.path, &error)) {
+      ctx.reporter.Error(Pos(it->second), error);
+      ok = false;
+    } else {
+      out->push_back(std::move(capture));
+    }
+  }
+  return ok;
+}
+
+}  // namespace wsyaml::scenario

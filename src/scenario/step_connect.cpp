@@ -1,0 +1,323 @@
+// Steps about connections and messages: connect, send (payloads, reply), expect.
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include "scenario/json_compiler.h"
+#include "scenario/step_compiler.h"
+#include "scenario/yaml_reader.h"
+
+namespace wsyaml::scenario {
+
+namespace {
+
+const std::vector<std::string> kPayloadKeys = {"text", "json", "base64", "hex", "file"};
+
+bool DecodeBase64(const std::string& in, std::string* out) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+' || c == '-') return 62;
+    if (c == '/' || c == '_') return 63;
+    return -1;
+  };
+  unsigned bits = 0;
+  int count = 0;
+  size_t padding = 0;
+  for (char c : in) {
+    if (std::isspace(static_cast<unsigned char>(c))) continue;
+    if (c == '=') {
+      ++padding;
+      continue;
+    }
+    int v = value(c);
+    if (v < 0 || padding > 0) return false;
+    bits = (bits << 6) | static_cast<unsigned>(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out->push_back(static_cast<char>((bits >> count) & 0xFF));
+    }
+  }
+  return padding <= 2;
+}
+
+bool DecodeHex(const std::string& in, std::string* out) {
+  std::string digits;
+  for (char c : in) {
+    if (std::isspace(static_cast<unsigned char>(c)) || c == ':') continue;
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+    digits += c;
+  }
+  if (digits.size() % 2 != 0) return false;
+  for (size_t i = 0; i < digits.size(); i += 2)
+    out->push_back(static_cast<char>(std::stoi(digits.substr(i, 2), nullptr, 16)));
+  return true;
+}
+
+}  // namespace
+
+bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+                           graph::Step* out) {
+  graph::Connect c;
+  bool ok = true;
+  StepScope url_scope = scope;
+  if (value.IsScalar()) {
+    ok = ReadTemplate(ctx_, value, "url", graph::Escape::kNone, scope.templates, &c.url);
+  } else if (value.IsMap()) {
+    ok = ConnectOptions(value, scope, &c);
+  } else {
+    return WrongType(ctx_, value, "connect", "a URL or a mapping",
+                     "e.g. connect: /ws or connect: {url: /ws, steps: [...]}");
+  }
+  if (!c.has_steps && !scope.handler.empty()) {
+    ctx_.reporter.Error(
+        Pos(key), "'connect' without steps waits, so it cannot be used inside " + scope.handler,
+        "give it steps: [...] so it runs asynchronously, or use `after`");
+    ok = false;
+  }
+  if (ok && ctx_.plan.target.empty() && !c.url.segments.empty() &&
+      c.url.segments[0].kind == graph::Segment::Kind::kLiteral &&
+      c.url.segments[0].text.rfind("ws", 0) != 0) {
+    ctx_.reporter.Error(c.url.pos, "relative url needs a target",
+                        "add target: ws://127.0.0.1:8080 (or builtin:echo) at the top");
+    ok = false;
+  }
+  out->action = std::move(c);
+  return ok;
+}
+
+bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scope,
+                                  graph::Connect* c) {
+  bool ok = CheckKeys(ctx_, value,
+                      {"url", "name", "count", "steps", "headers", "subprotocols", "timeout",
+                       "tags", "reconnect", "tls", "compression"},
+                      "connect");
+  if (auto v = value["url"]) {
+    ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) && ok;
+  } else {
+    ctx_.reporter.Error(Pos(value), "connect needs a url", "e.g. url: /ws/chat");
+    ok = false;
+  }
+  ok = ReadName(value, &c->name) && ok;
+  if (!c->name.empty()) ctx_.connection_names.insert(c->name);
+  if (auto v = value["count"]) ok = ReadInt(ctx_, v, "count", 1, &c->count) && ok;
+  if (auto v = value["timeout"]) ok = ReadDuration(ctx_, v, "timeout", &c->timeout) && ok;
+  if (auto v = value["headers"]) {
+    if (!v.IsMap()) {
+      ok = WrongType(ctx_, v, "headers", "a mapping", "e.g. headers: {Authorization: Bearer x}");
+    } else if (CheckKeys(ctx_, v, {}, "headers")) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        graph::Template t;
+        ok = ReadTemplate(ctx_, it->second, "header " + it->first.Scalar(), graph::Escape::kNone,
+                          scope.templates, &t) &&
+             ok;
+        c->headers.emplace_back(it->first.Scalar(), std::move(t));
+      }
+    }
+  }
+  if (auto v = value["subprotocols"]) {
+    if (v.IsScalar()) {
+      c->subprotocols.push_back(v.Scalar());
+    } else if (v.IsSequence()) {
+      for (const auto& p : v) {
+        std::string s;
+        if (ReadString(ctx_, p, "subprotocol", &s))
+          c->subprotocols.push_back(s);
+        else
+          ok = false;
+      }
+    } else {
+      ok = WrongType(ctx_, v, "subprotocols", "a list of names");
+    }
+  }
+  if (auto v = value["tags"]) {
+    if (!v.IsMap()) {
+      ok = WrongType(ctx_, v, "tags", "a mapping", "e.g. tags: {room: lobby}");
+    } else if (CheckKeys(ctx_, v, {}, "tags")) {
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        std::string tag_value;
+        if (!ReadString(ctx_, it->second, "tag " + it->first.Scalar(), &tag_value)) ok = false;
+        c->tags.emplace_back(it->first.Scalar(), tag_value);
+        ctx_.tag_keys.insert(it->first.Scalar());
+      }
+    }
+  }
+  if (auto v = value["reconnect"]) {
+    if (!v.IsMap()) {
+      ok =
+          WrongType(ctx_, v, "reconnect", "a mapping", "e.g. reconnect: {max: 5, backoff: 1s..5s}");
+    } else {
+      ok = CheckKeys(ctx_, v, {"max", "backoff"}, "reconnect") && ok;
+      if (auto m = v["max"]) ok = ReadInt(ctx_, m, "max", 0, &c->reconnect.max) && ok;
+      if (auto b = v["backoff"]) ok = ReadRange(ctx_, b, "backoff", &c->reconnect.backoff) && ok;
+    }
+  }
+  if (auto v = value["tls"]) {
+    graph::TlsOptions tls;
+    if (!v.IsMap()) {
+      ok = WrongType(ctx_, v, "tls", "a mapping", "e.g. tls: {ca: certs/ca.pem}");
+    } else {
+      ok = CheckKeys(ctx_, v, {"ca", "cert", "key", "server-name", "insecure"}, "tls") && ok;
+      if (auto f = v["ca"]) ok = ReadString(ctx_, f, "ca", &tls.ca_file) && ok;
+      if (auto f = v["cert"]) ok = ReadString(ctx_, f, "cert", &tls.cert_file) && ok;
+      if (auto f = v["key"]) ok = ReadString(ctx_, f, "key", &tls.key_file) && ok;
+      if (auto f = v["server-name"])
+        ok = ReadString(ctx_, f, "server-name", &tls.server_name) && ok;
+      if (auto f = v["insecure"]) ok = ReadBool(ctx_, f, "insecure", &tls.insecure) && ok;
+      c->tls = tls;
+    }
+  }
+  if (auto v = value["compression"]) {
+    if (!v.IsScalar() || v.Scalar() != "deflate") {
+      ctx_.reporter.Error(Pos(v), "compression must be deflate", "compression: deflate");
+      ok = false;
+    } else {
+      c->deflate = true;
+    }
+  }
+  if (auto v = value["steps"]) {
+    c->has_steps = true;
+    StepScope program;
+    program.connection = true;
+    ok = CompileList(v, program, &c->steps) && ok;
+  }
+  return ok;
+}
+
+bool StepCompiler::Send(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+                        graph::Step* out) {
+  graph::Send s;
+  bool ok = true;
+  if (value.IsScalar()) {
+    ok = ReadTemplate(ctx_, value, "send", graph::Escape::kNone, scope.templates, &s.payload.body);
+  } else if (value.IsMap()) {
+    ok = Payload(value, scope, &s);
+  } else if (value.IsNull()) {
+    ctx_.reporter.Error(Pos(key), "send needs a message",
+                        "e.g. send: hello or send: {json: {...}}");
+    return false;
+  } else {
+    return WrongType(ctx_, value, "send", "text or a mapping", "e.g. send: {json: {...}}");
+  }
+  out->action = std::move(s);
+  return ok;
+}
+
+bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, graph::Send* send) {
+  bool ok = true;
+  std::vector<std::string> allowed = kPayloadKeys;
+  allowed.push_back("to");
+  allowed.push_back("reply");
+  std::vector<std::string> others;
+  YAML::Node payload_key;
+  int payloads = 0;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    std::string k = it->first.IsScalar() ? it->first.Scalar() : "";
+    bool known = false;
+    for (const auto& a : allowed) known = known || a == k;
+    if (!known) others.push_back(k);
+    for (const auto& p : kPayloadKeys) {
+      if (k == p && payloads++ == 0) payload_key = it->first;
+    }
+  }
+  if (!others.empty()) {
+    YAML::Node first_bad;
+    for (auto it = value.begin(); it != value.end(); ++it)
+      if (it->first.IsScalar() && it->first.Scalar() == others[0]) first_bad = it->first;
+    std::string hint = DidYouMean(others[0], allowed);
+    ctx_.reporter.Error(Pos(first_bad), "unknown key '" + others[0] + "' in send",
+                        hint.empty() ? "to send JSON write send: {json: {" + others[0] +
+                                           ": ...}}; a send mapping takes one of text, json, "
+                                           "base64, hex, file, plus to and reply"
+                                     : hint);
+    return false;
+  }
+  ok = CheckKeys(ctx_, value, allowed, "send");
+  if (payloads != 1) {
+    ctx_.reporter.Error(payloads == 0 ? Pos(value) : Pos(payload_key),
+                        payloads == 0 ? "send needs one of text, json, base64, hex, file"
+                                      : "send takes only one of text, json, base64, hex, file",
+                        "e.g. send: {json: {event: SAY}}");
+    return false;
+  }
+  const std::string kind = payload_key.Scalar();
+  const YAML::Node body = value[kind];
+  graph::Payload& p = send->payload;
+  if (kind == "text") {
+    ok = ReadTemplate(ctx_, body, "text", graph::Escape::kNone, scope.templates, &p.body) && ok;
+  } else if (kind == "json") {
+    p.kind = graph::Payload::Kind::kJson;
+    p.body.pos = Pos(body);
+    ok = AppendJson(ctx_, body, scope.templates, &p.body.segments) && ok;
+  } else {
+    p.kind = graph::Payload::Kind::kBinary;
+    std::string text;
+    if (!ReadString(ctx_, body, kind, &text)) return false;
+    if (kind == "base64" && !DecodeBase64(text, &p.bytes)) {
+      ctx_.reporter.Error(Pos(body), "not valid base64");
+      ok = false;
+    } else if (kind == "hex" && !DecodeHex(text, &p.bytes)) {
+      ctx_.reporter.Error(Pos(body), "not valid hex",
+                          "write bytes as pairs of hex digits, e.g. 01ff");
+      ok = false;
+    } else if (kind == "file") {
+      std::string path =
+          !text.empty() && text[0] == '/' ? text : ctx_.options.base_dir + "/" + text;
+      std::ifstream in(path, std::ios::binary);
+      std::ostringstream bytes;
+      if (!in || !(bytes << in.rdbuf())) {
+        ctx_.reporter.Error(Pos(body), "cannot read file '" + path + "'",
+                            "paths are relative to the scenario file");
+        ok = false;
+      }
+      p.bytes = bytes.str();
+    }
+  }
+  if (auto v = value["to"]) {
+    if (ReadString(ctx_, v, "to", &send->to)) {
+      ctx_.to_refs.push_back(Reference{send->to, Pos(v)});
+    } else {
+      ok = false;
+    }
+  }
+  if (auto v = value["reply"]) ok = Reply(v, scope, send) && ok;
+  return ok;
+}
+
+bool StepCompiler::Reply(const YAML::Node& value, const StepScope& scope, graph::Send* send) {
+  if (!value.IsMap()) {
+    return WrongType(ctx_, value, "reply", "a mapping",
+                     "e.g. reply: {match: {json: {id: \"${sent.id}\"}}, within: 2s}");
+  }
+  graph::Reply r;
+  bool ok = CheckKeys(ctx_, value, {"match", "within", "name"}, "reply");
+  TemplateScope templates = scope.templates;
+  templates.sent = true;
+  if (auto v = value["match"]) ok = CompileMatcher(ctx_, v, templates, &r.match) && ok;
+  if (auto v = value["within"]) ok = ReadDuration(ctx_, v, "within", &r.within) && ok;
+  ok = ReadName(value, &r.name) && ok;
+  if (r.name.empty()) r.name = "reply at line " + std::to_string(Pos(value).line);
+  send->reply = std::move(r);
+  return ok;
+}
+
+bool StepCompiler::Expect(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+                          graph::Step* out) {
+  graph::Expect e;
+  if (!value.IsMap()) {
+    return WrongType(ctx_, value, "expect", "a mapping",
+                     "e.g. expect: {match: {contains: pong}, within: 2s}");
+  }
+  bool ok = CheckKeys(ctx_, value, {"match", "within", "capture", "name"}, "expect");
+  if (auto v = value["match"]) ok = CompileMatcher(ctx_, v, scope.templates, &e.match) && ok;
+  if (auto v = value["within"]) ok = ReadDuration(ctx_, v, "within", &e.within) && ok;
+  if (auto v = value["capture"]) ok = CompileCaptures(ctx_, v, &e.captures) && ok;
+  ok = ReadName(value, &e.name) && ok;
+  if (e.name.empty()) e.name = "expect at line " + std::to_string(Pos(key).line);
+  out->action = std::move(e);
+  return ok;
+}
+
+}  // namespace wsyaml::scenario

@@ -1,0 +1,484 @@
+// `${...}` templates: names, paths, function calls. Compiled once into segments.
+#include "scenario/templates.h"
+
+#include <cctype>
+#include <cstdio>
+
+namespace wsyaml::scenario {
+
+namespace {
+
+using graph::Escape;
+using graph::Function;
+using graph::Segment;
+using graph::SourcePos;
+
+struct FunctionInfo {
+  const char* name;
+  Function function;
+  int min_args;
+  int max_args;  // -1 = any number
+};
+
+constexpr FunctionInfo kFunctions[] = {
+    {"randomInt", Function::kRandomInt, 2, 2},    {"randomString", Function::kRandomString, 1, 1},
+    {"randomItem", Function::kRandomItem, 1, -1}, {"uuid", Function::kUuid, 0, 0},
+    {"timestamp", Function::kTimestamp, 0, 0},
+};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+bool IsIdentChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+bool IsIdentifier(std::string_view s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  for (char c : s)
+    if (!IsIdentChar(c)) return false;
+  return true;
+}
+
+bool IsNumber(std::string_view s) {
+  if (!s.empty() && s[0] == '-') s.remove_prefix(1);
+  if (s.empty()) return false;
+  bool dot = false;
+  for (char c : s) {
+    if (c == '.' && !dot) {
+      dot = true;
+    } else if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The position of `offset` characters into a scalar.
+SourcePos At(ScalarPos where, std::string_view text, size_t offset) {
+  SourcePos pos = where.pos;
+  if (pos.line == 0) return pos;
+  pos.column += where.quoted ? 1 : 0;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++pos.line;
+      pos.column = 1;
+    } else {
+      ++pos.column;
+    }
+  }
+  return pos;
+}
+
+// Index just past the `}` closing the `${` whose body starts at `begin`; npos if none.
+size_t FindClose(std::string_view text, size_t begin) {
+  int depth = 1;
+  int parens = 0;
+  char quote = 0;
+  for (size_t i = begin; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (parens > 0 && (c == '"' || c == '\'')) {
+      quote = c;
+    } else if (c == '(') {
+      ++parens;
+    } else if (c == ')') {
+      parens = parens > 0 ? parens - 1 : 0;
+    } else if (c == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      ++depth;
+      ++i;
+    } else if (c == '}' && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Splits function arguments at top-level commas.
+std::vector<std::pair<size_t, std::string_view>> SplitArgs(std::string_view args) {
+  std::vector<std::pair<size_t, std::string_view>> out;
+  if (Trim(args).empty()) return out;
+  int depth = 0;
+  char quote = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= args.size(); ++i) {
+    char c = i < args.size() ? args[i] : ',';
+    if (quote) {
+      if (c == quote) quote = 0;
+      if (i < args.size()) continue;
+    }
+    if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '(' || c == '{') {
+      ++depth;
+    } else if (c == ')' || c == '}') {
+      --depth;
+    } else if (c == ',' && depth <= 0) {
+      out.emplace_back(start, args.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+class ExprCompiler {
+ public:
+  ExprCompiler(Context& ctx, const TemplateScope& scope) : ctx_(ctx), scope_(scope) {}
+
+  // Compiles the body of one `${...}`; `pos` is where the body starts.
+  bool Compile(std::string_view body, SourcePos pos, Segment* out, std::string* env_value) {
+    std::string_view expr = Trim(body);
+    size_t paren = expr.find('(');
+    if (paren != std::string_view::npos && IsIdentifier(Trim(expr.substr(0, paren)))) {
+      return CompileCall(expr, paren, pos, out);
+    }
+    return CompileName(expr, pos, out, env_value);
+  }
+
+  bool IsKnownName(std::string_view name) const {
+    return name == "vu" || name == "conn" || name == "iter" || (name == "msg" && scope_.msg) ||
+           ctx_.visible_vars.count(std::string(name)) > 0;
+  }
+
+ private:
+  bool Fail(SourcePos pos, std::string message, std::string hint = {}) {
+    ctx_.reporter.Error(pos, std::move(message), std::move(hint));
+    return false;
+  }
+
+  bool CompileName(std::string_view expr, SourcePos pos, Segment* out, std::string* env_value) {
+    size_t end = 0;
+    while (end < expr.size() && IsIdentChar(expr[end])) ++end;
+    std::string head(expr.substr(0, end));
+    std::string_view rest = expr.substr(end);
+    if (head.empty())
+      return Fail(pos, "expected a name inside ${}, got \"" + std::string(expr) + "\"");
+    if (head == "env") return CompileEnv(rest, pos, env_value);
+    if (head == "msg" || head == "sent") {
+      bool allowed = head == "msg" ? scope_.msg : scope_.sent;
+      if (!allowed) {
+        return Fail(pos,
+                    "${" + head + "} is only available " +
+                        (head == "msg" ? std::string("inside an on-message handler")
+                                       : std::string("in a reply matcher")),
+                    head == "msg" ? "use capture: {NAME: msg.path} to keep a value for later" : "");
+      }
+      out->kind = head == "msg" ? Segment::Kind::kMsg : Segment::Kind::kSent;
+      std::string error;
+      if (!ParseJsonPath(rest, &out->path, &error)) return Fail(pos, error);
+      return true;
+    }
+    if (head == "data") return CompileData(rest, pos, out);
+    if (head == "conn" && rest == ".protocol") {
+      out->kind = Segment::Kind::kConnProtocol;
+      return true;
+    }
+    if (head == "vu" || head == "conn" || head == "iter" || ctx_.visible_vars.count(head)) {
+      if (!rest.empty()) {
+        return Fail(pos, "'" + head + "' has no fields: \"" + std::string(expr) + "\"",
+                    head == "conn" ? "the only field of conn is ${conn.protocol}" : "");
+      }
+      if (head == "vu") out->kind = Segment::Kind::kVu;
+      if (head == "conn") out->kind = Segment::Kind::kConn;
+      if (head == "iter") out->kind = Segment::Kind::kIter;
+      if (out->kind == Segment::Kind::kLiteral) {
+        out->kind = Segment::Kind::kVar;
+        out->slot = ctx_.Slot(head);
+      }
+      return true;
+    }
+    std::vector<std::string> known = {"vu", "conn", "iter", "env", "data"};
+    if (scope_.msg) known.push_back("msg");
+    if (scope_.sent) known.push_back("sent");
+    known.insert(known.end(), ctx_.visible_vars.begin(), ctx_.visible_vars.end());
+    std::string hint = DidYouMean(head, known);
+    if (hint.empty())
+      hint = "define it under vars:, or use vu, conn, iter, env.NAME, data.FEED.COLUMN";
+    return Fail(pos, "unknown name '" + head + "' in template", hint);
+  }
+
+  bool CompileEnv(std::string_view rest, SourcePos pos, std::string* env_value) {
+    if (rest.empty() || rest[0] != '.')
+      return Fail(pos, "expected ${env.NAME}", "e.g. ${env.TARGET:-builtin:echo}");
+    rest.remove_prefix(1);
+    size_t sep = rest.find(":-");
+    std::string name(Trim(rest.substr(0, sep)));
+    if (!IsIdentifier(name)) return Fail(pos, "bad environment variable name '" + name + "'");
+    auto it = ctx_.options.env.find(name);
+    if (it != ctx_.options.env.end()) {
+      *env_value = it->second;
+    } else if (sep != std::string_view::npos) {
+      *env_value = std::string(rest.substr(sep + 2));
+    } else {
+      return Fail(
+          pos, "environment variable '" + name + "' is not set",
+          "set it, pass -e " + name + "=VALUE, or give a default: ${env." + name + ":-VALUE}");
+    }
+    return true;
+  }
+
+  bool CompileData(std::string_view rest, SourcePos pos, Segment* out) {
+    std::string_view parts = rest.empty() ? rest : rest.substr(1);
+    size_t dot = parts.find('.');
+    if (rest.empty() || rest[0] != '.' || dot == std::string_view::npos)
+      return Fail(pos, "expected ${data.FEED.COLUMN}");
+    std::string feed(parts.substr(0, dot));
+    std::string column(parts.substr(dot + 1));
+    const auto& feeders = ctx_.plan.feeders;
+    for (size_t i = 0; i < feeders.size(); ++i) {
+      if (feeders[i].name != feed) continue;
+      bool found = feeders[i].columns.empty();  // unreadable file: already reported
+      std::vector<std::string> columns = feeders[i].columns;
+      for (const auto& c : columns) found = found || c == column;
+      if (!found) {
+        return Fail(pos, "feeder '" + feed + "' has no column '" + column + "'",
+                    DidYouMean(column, columns));
+      }
+      out->kind = Segment::Kind::kData;
+      out->slot = static_cast<int>(i);
+      out->text = column;
+      return true;
+    }
+    std::vector<std::string> names;
+    for (const auto& f : feeders) names.push_back(f.name);
+    std::string hint = DidYouMean(feed, names);
+    return Fail(pos, "unknown feeder '" + feed + "'",
+                hint.empty() ? "declare it under data: {" + feed + ": {csv: FILE}}" : hint);
+  }
+
+  bool CompileCall(std::string_view expr, size_t paren, SourcePos pos, Segment* out) {
+    std::string name(Trim(expr.substr(0, paren)));
+    if (expr.back() != ')') return Fail(pos, "expected ')' at the end of " + name + "(...)");
+    const FunctionInfo* info = nullptr;
+    std::vector<std::string> names;
+    for (const auto& f : kFunctions) {
+      names.push_back(f.name);
+      if (name == f.name) info = &f;
+    }
+    if (!info) {
+      std::string hint = DidYouMean(name, names);
+      return Fail(
+          pos, "unknown function '" + name + "'",
+          hint.empty() ? "functions: randomInt, randomString, randomItem, uuid, timestamp" : hint);
+    }
+    std::string_view args = expr.substr(paren + 1, expr.size() - paren - 2);
+    auto parts = SplitArgs(args);
+    int n = static_cast<int>(parts.size());
+    if (n < info->min_args || (info->max_args >= 0 && n > info->max_args)) {
+      std::string want = info->max_args < 0 ? "at least " + std::to_string(info->min_args)
+                                            : std::to_string(info->min_args);
+      return Fail(pos, name + "() takes " + want + " argument" +
+                           (info->min_args == 1 && info->max_args == 1 ? "" : "s") + ", got " +
+                           std::to_string(n));
+    }
+    out->kind = Segment::Kind::kCall;
+    out->function = info->function;
+    SourcePos args_pos = pos;
+    args_pos.column += static_cast<int>(paren + 1);
+    for (const auto& [offset, text] : parts) {
+      SourcePos arg_pos = args_pos;
+      arg_pos.column += static_cast<int>(offset);
+      graph::Template arg;
+      if (!CompileArg(text, arg_pos, info->function, &arg)) return false;
+      out->args.push_back(std::move(arg));
+    }
+    if (info->function == Function::kRandomInt && out->args[0].IsConstant() &&
+        out->args[1].IsConstant() &&
+        std::stod(out->args[0].segments[0].text) > std::stod(out->args[1].segments[0].text)) {
+      return Fail(pos, "randomInt(a, b) needs a <= b");
+    }
+    return true;
+  }
+
+  bool CompileArg(std::string_view raw, SourcePos pos, Function function, graph::Template* arg) {
+    std::string_view text = Trim(raw);
+    arg->pos = pos;
+    bool numeric = function == Function::kRandomInt || function == Function::kRandomString;
+    if (text.empty()) return Fail(pos, "empty argument");
+    if (text.size() >= 2 && (text[0] == '"' || text[0] == '\'') && text.back() == text[0]) {
+      text = text.substr(1, text.size() - 2);
+    } else if (text.find("${") != std::string_view::npos) {
+      return AppendTemplate(ctx_, text, ScalarPos{pos, false}, false, Escape::kNone, scope_,
+                            &arg->segments);
+    } else if (IsKnownName(text)) {
+      std::string hole = "${" + std::string(text) + "}";
+      return AppendTemplate(ctx_, hole, ScalarPos{pos, false}, false, Escape::kNone, scope_,
+                            &arg->segments);
+    } else if (numeric && !IsNumber(text)) {
+      return Fail(pos, "expected a number or ${name}, got \"" + std::string(text) + "\"");
+    }
+    if (numeric && !IsNumber(text))
+      return Fail(pos, "expected a number, got \"" + std::string(text) + "\"");
+    AppendLiteral(std::string(text), &arg->segments);
+    if (arg->segments.empty()) arg->segments.push_back(Segment{});
+    return true;
+  }
+
+  Context& ctx_;
+  const TemplateScope& scope_;
+};
+
+}  // namespace
+
+void AppendLiteral(std::string text, std::vector<Segment>* out) {
+  if (text.empty()) return;
+  if (!out->empty() && out->back().kind == Segment::Kind::kLiteral) {
+    out->back().text += text;
+    return;
+  }
+  Segment s;
+  s.text = std::move(text);
+  out->push_back(std::move(s));
+}
+
+void AppendJsonEscaped(std::string_view text, std::string* out) {
+  for (char c : text) {
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          *out += buf;
+        } else {
+          *out += c;
+        }
+    }
+  }
+}
+
+bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool json_string,
+                    Escape escape, const TemplateScope& scope, std::vector<Segment>* out) {
+  ExprCompiler compiler(ctx, scope);
+  auto literal = [&](std::string_view piece) {
+    std::string lit;
+    if (json_string) {
+      AppendJsonEscaped(piece, &lit);
+    } else {
+      lit = std::string(piece);
+    }
+    AppendLiteral(std::move(lit), out);
+  };
+  bool ok = true;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t hole = text.find('$', i);
+    if (hole == std::string_view::npos) {
+      literal(text.substr(i));
+      break;
+    }
+    if (text.compare(hole, 3, "$${") == 0) {  // escaped: a literal "${"
+      literal(text.substr(i, hole - i));
+      literal("${");
+      i = hole + 3;
+      continue;
+    }
+    if (text.compare(hole, 2, "${") != 0) {
+      literal(text.substr(i, hole + 1 - i));
+      i = hole + 1;
+      continue;
+    }
+    literal(text.substr(i, hole - i));
+    size_t close = FindClose(text, hole + 2);
+    if (close == std::string_view::npos) {
+      ctx.reporter.Error(At(where, text, hole), "unterminated ${ in template",
+                         "close it with }, or write $${ for a literal ${");
+      return false;
+    }
+    Segment segment;
+    segment.escape = json_string ? Escape::kJsonString : escape;
+    std::string env_value;
+    std::string_view body = text.substr(hole + 2, close - hole - 3);
+    if (!compiler.Compile(body, At(where, text, hole + 2), &segment, &env_value)) {
+      ok = false;
+    } else if (segment.kind == Segment::Kind::kLiteral) {
+      // ${env...}: resolved now, so the value is literal text.
+      if (json_string || escape == Escape::kNone) {
+        literal(env_value);
+      } else {
+        AppendLiteral(env_value, out);
+      }
+    } else {
+      out->push_back(std::move(segment));
+    }
+    i = close;
+  }
+  return ok;
+}
+
+graph::Template CompileTemplate(Context& ctx, std::string_view text, ScalarPos where, Escape escape,
+                                const TemplateScope& scope) {
+  graph::Template t;
+  t.pos = where.pos;
+  AppendTemplate(ctx, text, where, false, escape, scope, &t.segments);
+  return t;
+}
+
+bool IsSingleHole(std::string_view text) {
+  return text.size() >= 3 && text.compare(0, 2, "${") == 0 && FindClose(text, 2) == text.size();
+}
+
+bool ParseJsonPath(std::string_view text, graph::JsonPath* path, std::string* error) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '.') {
+      size_t start = ++i;
+      while (i < text.size() && text[i] != '.' && text[i] != '[') ++i;
+      if (start == i) {
+        *error = "empty field name in path \"" + std::string(text) + "\"";
+        return false;
+      }
+      path->push_back(graph::PathElem{std::string(text.substr(start, i - start)), -1});
+    } else if (text[i] == '[') {
+      size_t close = text.find(']', i);
+      std::string_view digits =
+          close == std::string_view::npos ? "" : text.substr(i + 1, close - i - 1);
+      if (digits.empty() || digits.size() > 9 || !IsNumber(digits) || digits[0] == '-' ||
+          digits.find('.') != std::string_view::npos) {
+        *error = "expected an array index like [0] in path \"" + std::string(text) + "\"";
+        return false;
+      }
+      path->push_back(graph::PathElem{"", std::stoi(std::string(digits))});
+      i = close + 1;
+    } else {
+      *error = "unexpected '" + std::string(1, text[i]) + "' in path \"" + std::string(text) + "\"";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseMsgPath(std::string_view text, graph::JsonPath* path, std::string* error) {
+  text = Trim(text);
+  if (text.compare(0, 3, "msg") != 0 || (text.size() > 3 && text[3] != '.' && text[3] != '[')) {
+    *error = "expected msg or msg.path (e.g. msg.user.id), got \"" + std::string(text) + "\"";
+    return false;
+  }
+  return ParseJsonPath(text.substr(3), path, error);
+}
+
+}  // namespace wsyaml::scenario

@@ -1,0 +1,46 @@
+// Internal to the compiler: `${...}` templates -> graph::Segment lists, compiled once.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graph/graph.h"
+#include "scenario/context.h"
+
+namespace wsyaml::scenario {
+
+/// Where a scalar's text starts in the source, and whether it was quoted
+/// (the first character then sits one column after the scalar's mark).
+struct ScalarPos {
+  graph::SourcePos pos;
+  bool quoted = false;
+};
+
+/// Compiles `text` into a template whose holes use `escape`; errors go to the reporter.
+graph::Template CompileTemplate(Context& ctx, std::string_view text, ScalarPos where,
+                                graph::Escape escape, const TemplateScope& scope);
+
+/// Appends the segments of `text` to `out`, merging adjacent literals. With
+/// `json_string`, literal text is JSON-escaped (for the inside of a JSON string) and
+/// holes get Escape::kJsonString. Returns false after reporting an error.
+bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool json_string,
+                    graph::Escape escape, const TemplateScope& scope,
+                    std::vector<graph::Segment>* out);
+
+/// True when `text` is exactly one `${...}` hole (e.g. `${n}`), nothing around it.
+bool IsSingleHole(std::string_view text);
+
+/// Appends `text` JSON-string-escaped (without quotes) to `out`.
+void AppendJsonEscaped(std::string_view text, std::string* out);
+
+/// Parses `.a.b[0]` (what follows `msg`) into a path; false with `error` set.
+bool ParseJsonPath(std::string_view text, graph::JsonPath* path, std::string* error);
+
+/// Parses `msg` or `msg.a.b[0]` as written in capture and measure; false with `error` set.
+bool ParseMsgPath(std::string_view text, graph::JsonPath* path, std::string* error);
+
+/// Adds `text` as a literal segment, merging with a preceding literal.
+void AppendLiteral(std::string text, std::vector<graph::Segment>* out);
+
+}  // namespace wsyaml::scenario

@@ -1,0 +1,246 @@
+// `thresholds:` in k6 syntax -> graph::Threshold, checked against metrics and step names.
+#include <cmath>
+#include <cstdlib>
+#include <regex>
+
+#include "scenario/sections.h"
+#include "scenario/yaml_reader.h"
+
+namespace wsyaml::scenario {
+
+namespace {
+
+using Aggregate = graph::Threshold::Aggregate;
+using Op = graph::Threshold::Op;
+
+enum class MetricKind { kCounter, kTrend, kRate, kGauge };
+
+struct MetricEntry {
+  const char* name;
+  MetricKind kind;
+  bool micros;  // values are durations
+};
+
+// Mirrors metrics::MetricInfo; kept here so the compiler needs no metrics code at link time.
+constexpr MetricEntry kMetrics[] = {
+    {"ws_connecting", MetricKind::kTrend, true},
+    {"ws_session_duration", MetricKind::kTrend, true},
+    {"ws_sessions", MetricKind::kCounter, false},
+    {"ws_msgs_sent", MetricKind::kCounter, false},
+    {"ws_msgs_received", MetricKind::kCounter, false},
+    {"ws_ping", MetricKind::kTrend, true},
+    {"data_sent", MetricKind::kCounter, false},
+    {"data_received", MetricKind::kCounter, false},
+    {"iterations", MetricKind::kCounter, false},
+    {"iteration_duration", MetricKind::kTrend, true},
+    {"interrupted_iterations", MetricKind::kCounter, false},
+    {"dropped_iterations", MetricKind::kCounter, false},
+    {"vus", MetricKind::kGauge, false},
+    {"vus_max", MetricKind::kGauge, false},
+    {"checks", MetricKind::kRate, false},
+    {"ws_reply_time", MetricKind::kTrend, true},
+    {"ws_delivery_time", MetricKind::kTrend, true},
+    {"ws_errors", MetricKind::kCounter, false},
+    {"ws_open", MetricKind::kGauge, false},
+    {"ws_reconnects", MetricKind::kCounter, false},
+    {"ws_close_codes", MetricKind::kCounter, false},
+};
+
+// Tags the engine sets by itself, whatever the scenario says.
+const std::vector<std::string> kBuiltinTags = {"name",   "scenario", "kind", "code",
+                                               "status", "check",    "url"};
+
+const MetricEntry* FindEntry(const std::string& name) {
+  for (const auto& m : kMetrics)
+    if (name == m.name) return &m;
+  return nullptr;
+}
+
+bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t,
+              const MetricEntry** metric) {
+  static const std::regex kKey(R"(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\{(.*)\})?\s*)");
+  std::smatch m;
+  const std::string text = key.Scalar();
+  if (!std::regex_match(text, m, kKey)) {
+    ctx.reporter.Error(Pos(key), "expected metric or metric{tag:value}, got \"" + text + "\"");
+    return false;
+  }
+  t->metric = m[1];
+  *metric = FindEntry(t->metric);
+  if (!*metric) {
+    std::vector<std::string> names;
+    for (const auto& e : kMetrics) names.push_back(e.name);
+    std::string hint = DidYouMean(t->metric, names);
+    ctx.reporter.Error(Pos(key), "unknown metric '" + t->metric + "'",
+                       hint.empty() ? "see docs/language.md for the metric names" : hint);
+    return false;
+  }
+  std::string filter = m[3];
+  std::stringstream parts(filter);
+  std::string part;
+  while (m[2].matched && std::getline(parts, part, ',')) {
+    size_t colon = part.find(':');
+    auto trim = [](std::string s) {
+      s.erase(0, s.find_first_not_of(" \t"));
+      s.erase(s.find_last_not_of(" \t") + 1);
+      return s;
+    };
+    if (colon == std::string::npos || trim(part.substr(0, colon)).empty()) {
+      ctx.reporter.Error(Pos(key), "expected tag:value in the filter, got \"" + part + "\"");
+      return false;
+    }
+    t->filter.emplace_back(trim(part.substr(0, colon)), trim(part.substr(colon + 1)));
+  }
+  return true;
+}
+
+bool CheckFilter(Context& ctx, const YAML::Node& key, const graph::Threshold& t) {
+  for (const auto& [tag, value] : t.filter) {
+    if (tag == "name" && !ctx.step_names.count(value)) {
+      std::vector<std::string> names(ctx.step_names.begin(), ctx.step_names.end());
+      std::string hint = DidYouMean(value, names);
+      ctx.reporter.Error(Pos(key),
+                         "no step is named '" + value + "', so " + t.metric + "{name:" + value +
+                             "} would never have samples",
+                         hint.empty() ? "add name: " + value + " to the step you mean" : hint);
+      return false;
+    }
+    if (tag == "scenario") {
+      bool found = false;
+      for (const auto& s : ctx.plan.scenarios) found = found || s.name == value;
+      if (!found) {
+        ctx.reporter.Error(Pos(key), "no scenario is named '" + value + "'");
+        return false;
+      }
+    }
+    bool known = ctx.tag_keys.count(tag) > 0;
+    for (const auto& b : kBuiltinTags) known = known || b == tag;
+    if (!known) {
+      ctx.reporter.Error(Pos(key), "no sample is ever tagged '" + tag + "'",
+                         "tags come from connect tags:, scenario tags:, and step names (name:)");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& metric,
+                     graph::Threshold* t) {
+  static const std::regex kExpr(
+      R"(\s*(p\(\s*([0-9]+(\.[0-9]+)?)\s*\)|avg|min|max|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*)");
+  std::smatch m;
+  if (!node.IsScalar() || !std::regex_match(node.Scalar(), m, kExpr)) {
+    ctx.reporter.Error(Pos(node),
+                       "expected a threshold like \"p(95) < 500ms\", got " + Describe(node),
+                       "aggregates: p(N), avg, min, max, med, count, rate; ops: < <= > >= == !=");
+    return false;
+  }
+  t->source = node.Scalar();
+  t->pos = Pos(node);
+  const std::string agg = m[1];
+  if (agg[0] == 'p') {
+    t->aggregate = Aggregate::kPercentile;
+    t->percentile = std::stod(m[2]);
+    if (t->percentile <= 0 || t->percentile > 100) {
+      ctx.reporter.Error(Pos(node), "percentile must be in (0, 100]");
+      return false;
+    }
+  } else {
+    t->aggregate = agg == "avg"     ? Aggregate::kAvg
+                   : agg == "min"   ? Aggregate::kMin
+                   : agg == "max"   ? Aggregate::kMax
+                   : agg == "med"   ? Aggregate::kMed
+                   : agg == "count" ? Aggregate::kCount
+                                    : Aggregate::kRate;
+  }
+  bool trend_only = t->aggregate == Aggregate::kPercentile || t->aggregate == Aggregate::kMed;
+  if (trend_only && metric.kind != MetricKind::kTrend) {
+    ctx.reporter.Error(Pos(node), agg + " needs a time metric; " + t->metric + " is not one",
+                       "use count, rate, min, max or avg");
+    return false;
+  }
+  if (metric.kind == MetricKind::kRate && t->aggregate != Aggregate::kRate &&
+      t->aggregate != Aggregate::kCount) {
+    ctx.reporter.Error(Pos(node), t->metric + " is a rate; use rate (e.g. rate > 0.99)");
+    return false;
+  }
+  const std::string op = m[4];
+  t->op = op == "<"    ? Op::kLt
+          : op == "<=" ? Op::kLe
+          : op == ">"  ? Op::kGt
+          : op == ">=" ? Op::kGe
+          : op == "==" ? Op::kEq
+                       : Op::kNe;
+  const std::string value = m[5];
+  bool duration_value =
+      metric.micros && t->aggregate != Aggregate::kCount && t->aggregate != Aggregate::kRate;
+  char* end = nullptr;
+  double number = std::strtod(value.c_str(), &end);
+  bool bare = end == value.c_str() + value.size() && std::isfinite(number);
+  if (duration_value) {
+    std::string error;
+    auto d = ParseDuration(value, &error);
+    if (!d) {
+      ctx.reporter.Error(Pos(node), t->metric + " is a duration: " + error,
+                         bare ? "add a unit, e.g. 500ms" : "");
+      return false;
+    }
+    t->value = static_cast<double>(d->count());
+  } else if (!bare) {
+    ctx.reporter.Error(Pos(node), "expected a number, got \"" + value + "\"",
+                       metric.micros ? "" : t->metric + " is not a duration");
+    return false;
+  } else {
+    t->value = number;
+  }
+  return true;
+}
+
+void CompileEntry(Context& ctx, const YAML::Node& key, const YAML::Node& item,
+                  const MetricEntry& metric, const graph::Threshold& base) {
+  graph::Threshold t = base;
+  if (item.IsMap()) {
+    CheckKeys(ctx, item, {"threshold", "abort-on-fail", "delay-abort-eval"}, "threshold");
+    if (auto v = item["abort-on-fail"]) ReadBool(ctx, v, "abort-on-fail", &t.abort_on_fail);
+    if (auto v = item["delay-abort-eval"]) {
+      ReadDuration(ctx, v, "delay-abort-eval", &t.delay_abort_eval);
+    }
+    auto expr = item["threshold"];
+    if (!expr) {
+      ctx.reporter.Error(Pos(item), "missing threshold: \"p(95) < 500ms\"");
+      return;
+    }
+    if (ParseExpression(ctx, expr, metric, &t)) ctx.plan.thresholds.push_back(t);
+    return;
+  }
+  if (ParseExpression(ctx, item, metric, &t)) ctx.plan.thresholds.push_back(t);
+  (void)key;
+}
+
+}  // namespace
+
+void CompileThresholds(Context& ctx, const YAML::Node& node) {
+  if (!node.IsMap()) {
+    WrongType(ctx, node, "thresholds", "a mapping of metric: [expressions]",
+              "e.g. thresholds: {ws_connecting: [\"p(95) < 500ms\"]}");
+    return;
+  }
+  CheckKeys(ctx, node, {}, "thresholds");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node& key = it->first;
+    graph::Threshold base;
+    const MetricEntry* metric = nullptr;
+    if (!key.IsScalar() || !ParseKey(ctx, key, &base, &metric) || !CheckFilter(ctx, key, base))
+      continue;
+    const YAML::Node& value = it->second;
+    if (value.IsSequence()) {
+      for (const auto& item : value) CompileEntry(ctx, key, item, *metric, base);
+    } else if (value.IsScalar() || value.IsMap()) {
+      CompileEntry(ctx, key, value, *metric, base);
+    } else {
+      WrongType(ctx, value, "threshold", "a list of expressions", "e.g. [\"p(95) < 500ms\"]");
+    }
+  }
+}
+
+}  // namespace wsyaml::scenario

@@ -1,0 +1,165 @@
+// Typed reads of yaml-cpp nodes; every failure becomes a diagnostic at the node.
+#include "scenario/yaml_reader.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <set>
+
+namespace wsyaml::scenario {
+
+graph::SourcePos Pos(const YAML::Node& node) {
+  const YAML::Mark mark = node.Mark();
+  if (mark.line < 0) return {};
+  return {mark.line + 1, mark.column + 1};
+}
+
+bool IsQuoted(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "!"; }
+
+ScalarPos Where(const YAML::Node& node) { return ScalarPos{Pos(node), IsQuoted(node)}; }
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    case YAML::NodeType::Scalar:
+      return "\"" + node.Scalar() + "\"";
+    default:
+      return "nothing";
+  }
+}
+
+bool CheckKeys(Context& ctx, const YAML::Node& map, const std::vector<std::string>& allowed,
+               const std::string& what) {
+  bool ok = true;
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node& key = it->first;
+    if (!key.IsScalar()) {
+      ctx.reporter.Error(Pos(key), "keys of " + what + " must be plain names");
+      ok = false;
+      continue;
+    }
+    const std::string& name = key.Scalar();
+    if (!seen.insert(name).second) {
+      ctx.reporter.Error(Pos(key), "duplicate key '" + name + "' in " + what,
+                         "YAML keeps only one of them; remove or rename one");
+      ok = false;
+      continue;
+    }
+    bool known = allowed.empty();
+    for (const auto& a : allowed) known = known || a == name;
+    if (!known) {
+      std::string hint = DidYouMean(name, allowed);
+      if (hint.empty()) {
+        hint = "known keys:";
+        for (const auto& a : allowed) hint += " " + a;
+      }
+      ctx.reporter.Error(Pos(key), "unknown key '" + name + "' in " + what, hint);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool WrongType(Context& ctx, const YAML::Node& node, const std::string& what,
+               const std::string& expected, std::string hint) {
+  ctx.reporter.Error(Pos(node), what + " must be " + expected + ", got " + Describe(node),
+                     std::move(hint));
+  return false;
+}
+
+bool ReadString(Context& ctx, const YAML::Node& node, const std::string& what, std::string* out) {
+  if (!node.IsScalar()) return WrongType(ctx, node, what, "text");
+  *out = node.Scalar();
+  return true;
+}
+
+bool ReadDouble(Context& ctx, const YAML::Node& node, const std::string& what, double* out) {
+  if (!node.IsScalar() || IsQuoted(node)) return WrongType(ctx, node, what, "a number");
+  const std::string& s = node.Scalar();
+  char* end = nullptr;
+  errno = 0;
+  double value = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE)
+    return WrongType(ctx, node, what, "a number");
+  *out = value;
+  return true;
+}
+
+bool ReadInt(Context& ctx, const YAML::Node& node, const std::string& what, int min, int* out) {
+  if (!node.IsScalar() || IsQuoted(node)) return WrongType(ctx, node, what, "a whole number");
+  const std::string& s = node.Scalar();
+  char* end = nullptr;
+  errno = 0;
+  long value = std::strtol(s.c_str(), &end, 10);
+  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || value > 1000000000L ||
+      value < -1000000000L) {
+    return WrongType(ctx, node, what, "a whole number");
+  }
+  if (value < min) {
+    ctx.reporter.Error(Pos(node), what + " must be at least " + std::to_string(min) + ", got " +
+                                      std::to_string(value));
+    return false;
+  }
+  *out = static_cast<int>(value);
+  return true;
+}
+
+bool ReadBool(Context& ctx, const YAML::Node& node, const std::string& what, bool* out) {
+  if (node.IsScalar() && !IsQuoted(node)) {
+    const std::string& s = node.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") {
+      *out = true;
+      return true;
+    }
+    if (s == "false" || s == "False" || s == "FALSE") {
+      *out = false;
+      return true;
+    }
+  }
+  return WrongType(ctx, node, what, "true or false");
+}
+
+bool ReadDuration(Context& ctx, const YAML::Node& node, const std::string& what,
+                  graph::Micros* out) {
+  if (!node.IsScalar()) return WrongType(ctx, node, what, "a duration like 2s");
+  graph::DurationRange range;
+  std::string error;
+  std::string hint;
+  if (!ParseDurationRange(node.Scalar(), &range, &error, &hint)) {
+    ctx.reporter.Error(Pos(node), what + ": " + error, hint);
+    return false;
+  }
+  if (range.min != range.max) {
+    ctx.reporter.Error(Pos(node), what + " must be one duration, not a range");
+    return false;
+  }
+  *out = range.min;
+  return true;
+}
+
+bool ReadRange(Context& ctx, const YAML::Node& node, const std::string& what,
+               graph::DurationRange* out) {
+  if (!node.IsScalar()) return WrongType(ctx, node, what, "a duration like 2s or 2s..8s");
+  std::string error;
+  std::string hint;
+  if (!ParseDurationRange(node.Scalar(), out, &error, &hint)) {
+    ctx.reporter.Error(Pos(node), what + ": " + error, hint);
+    return false;
+  }
+  return true;
+}
+
+bool ReadTemplate(Context& ctx, const YAML::Node& node, const std::string& what,
+                  graph::Escape escape, const TemplateScope& scope, graph::Template* out) {
+  if (!node.IsScalar()) return WrongType(ctx, node, what, "text");
+  int before = ctx.reporter.error_count();
+  *out = CompileTemplate(ctx, node.Scalar(), Where(node), escape, scope);
+  return ctx.reporter.error_count() == before;
+}
+
+}  // namespace wsyaml::scenario
