@@ -19,5 +19,6 @@ void AddRunCommand(CLI::App& app, int& exit_code);      ///< wsyaml run FILE
 void AddServeCommand(CLI::App& app, int& exit_code);    ///< wsyaml serve chat|echo
 void AddValidateCommand(CLI::App& app, int& exit_code); ///< wsyaml validate FILE...
 void AddPlanCommand(CLI::App& app, int& exit_code);     ///< wsyaml plan FILE
+void AddSchemaCommand(CLI::App& app, int& exit_code);   ///< wsyaml schema
 
 }  // namespace wsyaml::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
       AddServeCommand,
       AddValidateCommand,
       AddPlanCommand,
+      AddSchemaCommand,
   };
   CLI::App app{"wsyaml: WebSocket load and regression tests written as YAML"};
   app.set_version_flag("--version", "wsyaml 0.1.0");

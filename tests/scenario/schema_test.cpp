@@ -91,7 +91,7 @@ TEST(SchemaTest, LoadsAsJson) {
 
 TEST(SchemaTest, EveryScenarioValidatesAndCompiles) {
   const auto files = ScenarioFiles();
-  ASSERT_GE(files.size(), 9u) << "chat.yaml and at least 8 more examples";
+  EXPECT_GE(files.size(), 9u) << "chat.yaml and at least 8 more examples";
   for (const auto& file : files) {
     SCOPED_TRACE(file.string());
     const std::string text = ReadFile(file);
