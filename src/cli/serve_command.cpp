@@ -1,0 +1,248 @@
+// wsyaml serve chat|echo|chaos: runs a reference server until SIGINT/SIGTERM, then prints
+// what it saw as one JSON line. With --procs N it forks N processes that share the port
+// with SO_REUSEPORT and prints their counts summed.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "server/reference_server.h"
+
+namespace wsyaml::cli {
+namespace {
+
+struct ServeFlags {
+  std::string kind;
+  std::vector<std::string> addresses;
+  uint16_t port = 0;
+  int threads = 1;
+  int procs = 1;
+};
+
+/// Raises the open-files soft limit to the hard limit (each connection is a descriptor).
+void RaiseFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    std::fprintf(stderr, "wsyaml serve: could not raise the open-files limit to %llu: %s\n",
+                 static_cast<unsigned long long>(limit.rlim_max), std::strerror(errno));
+  }
+}
+
+/// Blocks SIGINT and SIGTERM in this thread (and the threads it starts) so sigwait gets them.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void WaitForStopSignal(const sigset_t& set) {
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+}
+
+bool WriteAll(int fd, const void* data, size_t size) {
+  const char* bytes = static_cast<const char*>(data);
+  while (size > 0) {
+    ssize_t n = write(fd, bytes, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool ReadAll(int fd, void* data, size_t size) {
+  char* bytes = static_cast<char*>(data);
+  while (size > 0) {
+    ssize_t n = read(fd, bytes, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes += n;
+    size -= static_cast<size_t>(n);
+  }
+  return true;
+}
+
+server::ServerOptions ToOptions(const ServeFlags& flags) {
+  server::ServerOptions options;
+  server::ParseKind(flags.kind, &options.kind);
+  if (!flags.addresses.empty()) options.addresses = flags.addresses;
+  options.port = flags.port;
+  options.threads = flags.threads;
+  options.reuse_port = flags.procs > 1;
+  return options;
+}
+
+/// One process: serve until a stop signal, then print the counts.
+int ServeInProcess(const ServeFlags& flags) {
+  sigset_t stop_signals = BlockStopSignals();
+  std::string error;
+  auto server = server::ReferenceServer::Start(ToOptions(flags), &error);
+  if (!server) {
+    std::fprintf(stderr, "wsyaml serve: %s\n", error.c_str());
+    return kExitSetupFailed;
+  }
+  std::printf("listening on ws://%s:%u\n", ToOptions(flags).addresses.front().c_str(),
+              server->port());
+  std::fflush(stdout);
+  WaitForStopSignal(stop_signals);
+  server->Stop();
+  std::printf("%s\n", server::FormatCounts(server->Counts()).c_str());
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+/// A --procs child: serves on the given port, reports "ready" (the port) and, after a stop
+/// signal, its counts through `pipe_fd` as raw bytes (parent and child are the same binary).
+[[noreturn]] void RunChild(ServeFlags flags, int pipe_fd, const sigset_t& stop_signals) {
+  std::string error;
+  auto server = server::ReferenceServer::Start(ToOptions(flags), &error);
+  uint16_t port = server ? server->port() : 0;
+  WriteAll(pipe_fd, &port, sizeof(port));
+  if (!server) {
+    std::fprintf(stderr, "wsyaml serve: %s\n", error.c_str());
+    _exit(kExitSetupFailed);
+  }
+  WaitForStopSignal(stop_signals);
+  server->Stop();
+  server::ServerCounts counts = server->Counts();
+  WriteAll(pipe_fd, &counts, sizeof(counts));
+  _exit(kExitOk);
+}
+
+/// Reserves a port for the children when 0 was asked for: a bound, non-listening socket with
+/// SO_REUSEPORT holds it while they bind with the same option. Returns -1 on failure.
+int ReservePort(const std::string& host, uint16_t* port) {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+  if (inet_pton(AF_INET, host.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(*port);
+    length = sizeof(*v4);
+  } else if (inet_pton(AF_INET6, host.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(*port);
+    length = sizeof(*v6);
+  } else {
+    errno = EINVAL;
+    return -1;
+  }
+  int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  auto* address = reinterpret_cast<sockaddr*>(&storage);
+  if (bind(fd, address, length) != 0 || getsockname(fd, address, &length) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  *port = ntohs(storage.ss_family == AF_INET ? v4->sin_port : v6->sin6_port);
+  return fd;
+}
+
+int ServeInProcesses(ServeFlags flags) {
+  sigset_t stop_signals = BlockStopSignals();
+  const std::string host = ToOptions(flags).addresses.front();
+  int reserved = ReservePort(host, &flags.port);
+  if (reserved < 0) {
+    std::fprintf(stderr, "wsyaml serve: cannot bind port %u: %s\n", flags.port,
+                 std::strerror(errno));
+    return kExitSetupFailed;
+  }
+  std::vector<pid_t> children;
+  std::vector<int> pipes;
+  bool ok = true;
+  for (int i = 0; i < flags.procs && ok; ++i) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) break;
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(fds[0]);
+      RunChild(flags, fds[1], stop_signals);
+    }
+    close(fds[1]);
+    if (pid < 0) {
+      close(fds[0]);
+      break;
+    }
+    children.push_back(pid);
+    pipes.push_back(fds[0]);
+    uint16_t child_port = 0;
+    ok = ReadAll(fds[0], &child_port, sizeof(child_port)) && child_port == flags.port;
+  }
+  close(reserved);
+  ok = ok && static_cast<int>(children.size()) == flags.procs;
+  if (ok) {
+    std::printf("listening on ws://%s:%u\n", host.c_str(), flags.port);
+    std::fflush(stdout);
+    WaitForStopSignal(stop_signals);
+  }
+  server::ServerCounts total;
+  for (size_t i = 0; i < children.size(); ++i) {
+    kill(children[i], SIGTERM);
+    server::ServerCounts counts;
+    if (ReadAll(pipes[i], &counts, sizeof(counts))) total += counts;
+    close(pipes[i]);
+    waitpid(children[i], nullptr, 0);
+  }
+  if (!ok) {
+    std::fprintf(stderr, "wsyaml serve: could not start %d server processes\n", flags.procs);
+    return kExitSetupFailed;
+  }
+  std::printf("%s\n", server::FormatCounts(total).c_str());
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, int& exit_code) {
+  auto flags = std::make_shared<ServeFlags>();
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Run a reference server on loopback until SIGINT/SIGTERM, then print its counts");
+  serve->add_option("kind", flags->kind, "chat, echo or chaos")
+      ->required()
+      ->check(CLI::IsMember({"chat", "echo", "chaos"}));
+  serve->add_option("--port,-p", flags->port, "Port to listen on; 0 = any free port")
+      ->capture_default_str();
+  serve->add_option("--threads,-t", flags->threads, "I/O threads per process")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  serve
+      ->add_option("--procs", flags->procs,
+                   "Server processes sharing the port with SO_REUSEPORT; counts are summed "
+                   "(chat rooms are per process)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--address,-a", flags->addresses,
+                    "Loopback address to listen on (repeatable; default 127.0.0.1)");
+  serve->callback([flags, &exit_code] {
+    RaiseFileLimit();
+    exit_code = flags->procs > 1 ? ServeInProcesses(*flags) : ServeInProcess(*flags);
+  });
+}
+
+}  // namespace wsyaml::cli
