@@ -1,0 +1,136 @@
+#include "metrics/junit.h"
+
+#include "metrics/format.h"
+#include "metrics/summary.h"
+
+namespace wsyaml::metrics {
+namespace {
+
+struct Case {
+  std::string name;
+  std::string failure;  // empty = passed
+  std::string details;
+};
+
+std::string Suite(const std::string& name, const std::string& classname,
+                  const std::vector<Case>& cases, double time_s) {
+  size_t failures = 0;
+  for (const auto& c : cases) failures += c.failure.empty() ? 0 : 1;
+  std::string out = "  <testsuite name=\"" + XmlEscape(name) + "\" tests=\"" +
+                    std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
+                    "\" errors=\"0\" skipped=\"0\" time=\"" + FormatNumber(time_s, 3) + "\">\n";
+  for (const auto& c : cases) {
+    out += "    <testcase classname=\"" + XmlEscape(classname) + "\" name=\"" + XmlEscape(c.name) +
+           "\" time=\"0\"";
+    if (c.failure.empty()) {
+      out += "/>\n";
+      continue;
+    }
+    out += ">\n      <failure message=\"" + XmlEscape(c.failure) + "\" type=\"" +
+           XmlEscape(name == "checks" ? "check" : "threshold") + "\">" + XmlEscape(c.details) +
+           "</failure>\n    </testcase>\n";
+  }
+  return out + "  </testsuite>\n";
+}
+
+std::vector<Case> CheckCases(const Shard& shard) {
+  std::vector<Case> cases;
+  for (const auto& [name, c] : shard.checks()) {
+    Case k{name, "", ""};
+    if (c.fails > 0) {
+      k.failure = std::to_string(c.fails) + " of " + std::to_string(c.passes + c.fails) + " failed";
+      if (!c.last_failure.empty()) k.failure += ": " + c.last_failure;
+      k.details = "passes: " + std::to_string(c.passes) + "\nfails: " + std::to_string(c.fails) +
+                  "\nlast failure: " + c.last_failure;
+    }
+    cases.push_back(std::move(k));
+  }
+  return cases;
+}
+
+std::vector<Case> ThresholdCases(const Result& result) {
+  std::vector<Case> cases;
+  for (const auto& r : result.thresholds) {
+    Case k{ThresholdTarget(r.metric, r.filter) + " " + r.source, "", ""};
+    if (!r.passed) {
+      k.failure = r.error.empty() ? "'" + r.source + "' failed: " + FormatObserved(r)
+                                  : "'" + r.source + "': " + r.error;
+      if (!r.has_data && r.error.empty()) k.failure += " (no samples)";
+      k.details = k.failure;
+      if (r.pos.line > 0)
+        k.details += "\nat " + result.source_file + ":" + std::to_string(r.pos.line) + ":" +
+                     std::to_string(r.pos.column);
+    }
+    cases.push_back(std::move(k));
+  }
+  return cases;
+}
+
+}  // namespace
+
+std::string XmlEscape(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // Copy a valid UTF-8 sequence; replace a broken byte, which would break the XML.
+      size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+      bool valid = len > 0 && i + len <= text.size();
+      for (size_t k = 1; valid && k < len; ++k)
+        valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+      if (!valid) {
+        out += "\xEF\xBF\xBD";  // U+FFFD
+        continue;
+      }
+      out.append(text, i, len);
+      i += len - 1;
+      continue;
+    }
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\t':
+        out += "&#9;";
+        break;
+      default:
+        // XML 1.0 forbids other control characters even as references.
+        if (c >= 0x20) out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string FormatJUnit(const Result& result) {
+  std::vector<Case> checks = CheckCases(result.shard);
+  std::vector<Case> thresholds = ThresholdCases(result);
+  size_t tests = checks.size() + thresholds.size(), failures = 0;
+  for (const auto* list : {&checks, &thresholds})
+    for (const auto& c : *list) failures += c.failure.empty() ? 0 : 1;
+  std::string name = result.test_name.empty() ? "wsyaml" : result.test_name;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" +
+                    XmlEscape(name) + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
+                    std::to_string(failures) + "\" errors=\"0\" time=\"" +
+                    FormatNumber(result.duration_s, 3) + "\">\n";
+  out += Suite("checks", "wsyaml.checks", checks, result.duration_s);
+  out += Suite("thresholds", "wsyaml.thresholds", thresholds, result.duration_s);
+  return out + "</testsuites>\n";
+}
+
+}  // namespace wsyaml::metrics

@@ -1,0 +1,80 @@
+#include "metrics/junit.h"
+
+#include <gtest/gtest.h>
+
+#include "test_util.h"
+
+namespace wsyaml::metrics {
+namespace {
+
+Result FailingResult() {
+  Result r;
+  r.test_name = "chat <&> \"quotes\"";
+  r.source_file = "chat.yaml";
+  r.duration_s = 12.5;
+  r.shard.Check("got welcome", true);
+  r.shard.Check("reply <ok> & 'fine'", true);
+  r.shard.Check("reply <ok> & 'fine'", false, "got \x01 \"ERROR\" \xff\n<b>");
+  graph::Threshold pass, fail;
+  pass.metric = "ws_errors";
+  pass.source = "count == 0";
+  pass.aggregate = graph::Threshold::Aggregate::kCount;
+  pass.op = graph::Threshold::Op::kEq;
+  fail.metric = "checks";
+  fail.source = "rate > 0.99";
+  fail.aggregate = graph::Threshold::Aggregate::kRate;
+  fail.op = graph::Threshold::Op::kGt;
+  fail.value = 0.99;
+  fail.pos = {14, 5};
+  r.thresholds = EvaluateThresholds({pass, fail}, r.shard, r.tags, r.duration_s);
+  return r;
+}
+
+TEST(JUnitTest, OneCasePerCheckAndThresholdWithFailures) {
+  std::string xml = FormatJUnit(FailingResult());
+  EXPECT_NE(xml.find("<testsuites name=\"chat &lt;&amp;&gt; &quot;quotes&quot;\" tests=\"4\" "
+                     "failures=\"2\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"wsyaml.checks\" name=\"got welcome\" time=\"0\"/>"),
+            std::string::npos);
+  EXPECT_NE(xml.find("name=\"reply &lt;ok&gt; &amp; &apos;fine&apos;\""), std::string::npos);
+  EXPECT_NE(xml.find("1 of 2 failed: got  &quot;ERROR&quot; \xEF\xBF\xBD&#10;&lt;b&gt;"),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("name=\"checks rate &gt; 0.99\""), std::string::npos);
+  EXPECT_NE(xml.find("&apos;rate &gt; 0.99&apos; failed: rate=66.67%"), std::string::npos) << xml;
+  EXPECT_NE(xml.find("at chat.yaml:14:5"), std::string::npos);
+  EXPECT_EQ(xml.find('\x01'), std::string::npos);
+}
+
+TEST(JUnitTest, WellFormedForAnXmlParser) {
+  const char* python = "/usr/bin/python3";
+  if (access(python, X_OK) != 0) GTEST_SKIP() << "no /usr/bin/python3";
+  std::string dir = testutil::TempDir();
+  std::string path = dir + "/junit.xml";
+  ASSERT_TRUE(testutil::WriteText(path, FormatJUnit(FailingResult())));
+  int status = 0;
+  std::string out =
+      testutil::Run(std::string(python) +
+                        " -c \"import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); "
+                        "cases = d.getElementsByTagName('testcase'); "
+                        "fails = d.getElementsByTagName('failure'); "
+                        "print(len(cases), len(fails), fails[0].getAttribute('message'))\" " +
+                        path + " 2>&1",
+                    &status);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_EQ(out.substr(0, 4), "4 2 ") << out;
+  EXPECT_NE(out.find("1 of 2 failed"), std::string::npos) << out;
+  std::remove(path.c_str());
+  rmdir(dir.c_str());
+}
+
+TEST(JUnitTest, EmptyResultIsStillValid) {
+  std::string xml = FormatJUnit(Result());
+  EXPECT_NE(xml.find("tests=\"0\" failures=\"0\""), std::string::npos);
+  EXPECT_NE(xml.find("</testsuites>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wsyaml::metrics
