@@ -37,6 +37,19 @@ void CollectAssignedNames(const YAML::Node& node, std::set<std::string>* names, 
   }
 }
 
+void CollectVarNames(const YAML::Node& root, std::set<std::string>* names) {
+  auto add = [&](const YAML::Node& vars) {
+    if (!vars.IsMap()) return;
+    for (auto it = vars.begin(); it != vars.end(); ++it)
+      if (it->first.IsScalar()) names->insert(it->first.Scalar());
+  };
+  if (root["vars"]) add(root["vars"]);
+  const YAML::Node scenarios = root["scenarios"];
+  if (!scenarios || !scenarios.IsMap()) return;
+  for (auto it = scenarios.begin(); it != scenarios.end(); ++it)
+    if (it->second.IsMap() && it->second["vars"]) add(it->second["vars"]);
+}
+
 void CompileVars(Context& ctx, const YAML::Node& node, std::vector<graph::VarInit>* out) {
   if (!node.IsMap()) {
     WrongType(ctx, node, "vars", "a mapping of NAME: value", "e.g. vars: {room: lobby}");
@@ -179,6 +192,7 @@ void CompileRoot(Context& ctx, const YAML::Node& root) {
   if (auto v = root["target"]) CompileTarget(ctx, v);
   if (auto v = root["data"]) CompileFeeders(ctx, v);
   CollectAssignedNames(root, &ctx.visible_vars);
+  CollectVarNames(root, &ctx.declared_vars);
   CompileScenarios(ctx, root);
   if (auto v = root["thresholds"]) CompileThresholds(ctx, v);
   CheckReferences(ctx);
@@ -192,12 +206,12 @@ CompileResult Compile(std::string_view text, const CompileOptions& options) {
   try {
     YAML::Node root = YAML::Load(std::string(text));
     if (root.IsNull()) {
-      ctx.reporter.Error({1, 1}, "the scenario is empty",
+      ctx.reporter.Error({}, "the scenario is empty",
                          "start with name:, target:, load: and steps:");
     } else {
       CompileRoot(ctx, root);
     }
-  } catch (const YAML::Exception& e) {
+  } catch (const YAML::ParserException& e) {
     graph::SourcePos pos{e.mark.line + 1, e.mark.column + 1};
     if (e.mark.line < 0) pos = {};
     std::string hint;

@@ -76,6 +76,8 @@ struct Context {
   std::map<std::string, int> slots;
   /// Names usable in templates right now (vars so far, set and capture names).
   std::set<std::string> visible_vars;
+  /// Every name declared under vars (top level and scenarios), for "defined later" hints.
+  std::set<std::string> declared_vars;
   /// Names of timers and handlers (every, after, on-*) defined anywhere.
   std::set<std::string> timer_names;
   /// Names of connections (connect `name`).

@@ -106,7 +106,8 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
       best_distance = d;
     }
   }
-  int limit = std::max<int>(2, static_cast<int>(word.size()) / 3);
+  // Short words are close to everything; demand a near match for them.
+  int limit = word.size() <= 3 ? 1 : std::max<int>(2, static_cast<int>(word.size()) / 3);
   if (!best || best_distance > limit || best_distance == 0) return {};
   return "did you mean '" + *best + "'?";
 }

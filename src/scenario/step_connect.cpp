@@ -212,6 +212,7 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
   allowed.push_back("reply");
   std::vector<std::string> others;
   YAML::Node payload_key;
+  YAML::Node second_payload_key;
   int payloads = 0;
   for (auto it = value.begin(); it != value.end(); ++it) {
     std::string k = it->first.IsScalar() ? it->first.Scalar() : "";
@@ -219,7 +220,10 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
     for (const auto& a : allowed) known = known || a == k;
     if (!known) others.push_back(k);
     for (const auto& p : kPayloadKeys) {
-      if (k == p && payloads++ == 0) payload_key = it->first;
+      if (k != p) continue;
+      if (payloads == 0) payload_key = it->first;
+      if (payloads == 1) second_payload_key = it->first;
+      ++payloads;
     }
   }
   if (!others.empty()) {
@@ -236,7 +240,7 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
   }
   ok = CheckKeys(ctx_, value, allowed, "send");
   if (payloads != 1) {
-    ctx_.reporter.Error(payloads == 0 ? Pos(value) : Pos(payload_key),
+    ctx_.reporter.Error(payloads == 0 ? Pos(value) : Pos(second_payload_key),
                         payloads == 0 ? "send needs one of text, json, base64, hex, file"
                                       : "send takes only one of text, json, base64, hex, file",
                         "e.g. send: {json: {event: SAY}}");

@@ -129,7 +129,7 @@ class ExprCompiler {
  public:
   ExprCompiler(Context& ctx, const TemplateScope& scope) : ctx_(ctx), scope_(scope) {}
 
-  // Compiles the body of one `${...}`; `pos` is where the body starts.
+  // Compiles the body of one `${...}`; `pos` is where its `$` is.
   bool Compile(std::string_view body, SourcePos pos, Segment* out, std::string* env_value) {
     std::string_view expr = Trim(body);
     size_t paren = expr.find('(');
@@ -196,6 +196,10 @@ class ExprCompiler {
     if (scope_.sent) known.push_back("sent");
     known.insert(known.end(), ctx_.visible_vars.begin(), ctx_.visible_vars.end());
     std::string hint = DidYouMean(head, known);
+    if (ctx_.declared_vars.count(head)) {
+      return Fail(pos, "'" + head + "' is used before it is defined",
+                  "vars are evaluated in order; move '" + head + "' above the one that uses it");
+    }
     if (hint.empty())
       hint = "define it under vars:, or use vu, conn, iter, env.NAME, data.FEED.COLUMN";
     return Fail(pos, "unknown name '" + head + "' in template", hint);
@@ -278,7 +282,8 @@ class ExprCompiler {
     out->kind = Segment::Kind::kCall;
     out->function = info->function;
     SourcePos args_pos = pos;
-    args_pos.column += static_cast<int>(paren + 1);
+    args_pos.column += static_cast<int>(2 + paren + 1);  // past "${" and "("
+
     for (const auto& [offset, text] : parts) {
       SourcePos arg_pos = args_pos;
       arg_pos.column += static_cast<int>(offset);
@@ -413,7 +418,7 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
     segment.escape = json_string ? Escape::kJsonString : escape;
     std::string env_value;
     std::string_view body = text.substr(hole + 2, close - hole - 3);
-    if (!compiler.Compile(body, At(where, text, hole + 2), &segment, &env_value)) {
+    if (!compiler.Compile(body, At(where, text, hole), &segment, &env_value)) {
       ok = false;
     } else if (segment.kind == Segment::Kind::kLiteral) {
       // ${env...}: resolved now, so the value is literal text.
