@@ -1,4 +1,5 @@
 // The Foundation slice: chat.yaml and each step of the slice compile to the expected graph.
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -119,11 +120,16 @@ TEST(SliceTest, EnvTargetOverridesTheDefault) {
 
 TEST(SliceTest, EveryShippedScenarioCompiles) {
   std::vector<std::string> files;
-  std::string dir = WSYAML_SOURCE_DIR "/scenarios";
-  for (const char* name : {"chat.yaml"}) files.push_back(dir + "/" + name);
+  for (const auto& entry : std::filesystem::directory_iterator(WSYAML_SOURCE_DIR "/scenarios")) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path().string());
+  }
+  EXPECT_FALSE(files.empty());
   for (const auto& f : files) {
-    auto r = CompileFile(f, {});
+    CompileOptions options;
+    options.env = {{"PATH", "/usr/bin"}};
+    auto r = CompileFile(f, options);
     EXPECT_TRUE(r.ok()) << f << "\n" << AllDiagnostics(r);
+    EXPECT_TRUE(r.diagnostics.empty()) << "warnings in " << f << "\n" << AllDiagnostics(r);
   }
 }
 
