@@ -20,5 +20,7 @@ void AddServeCommand(CLI::App& app, int& exit_code);    ///< wsyaml serve chat|e
 void AddValidateCommand(CLI::App& app, int& exit_code); ///< wsyaml validate FILE...
 void AddPlanCommand(CLI::App& app, int& exit_code);     ///< wsyaml plan FILE
 void AddSchemaCommand(CLI::App& app, int& exit_code);   ///< wsyaml schema
+void AddMergeCommand(CLI::App& app, int& exit_code);    ///< wsyaml merge A.json B.json -o ALL.json
+void AddCompareCommand(CLI::App& app, int& exit_code);  ///< wsyaml compare BASE.json NEW.json
 
 }  // namespace wsyaml::cli

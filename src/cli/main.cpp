@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
       AddValidateCommand,
       AddPlanCommand,
       AddSchemaCommand,
+      AddMergeCommand,
+      AddCompareCommand,
   };
   CLI::App app{"wsyaml: WebSocket load and regression tests written as YAML"};
   app.set_version_flag("--version", "wsyaml 0.1.0");
