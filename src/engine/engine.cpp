@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <future>
 #include <thread>
 #include <utility>
 
@@ -140,6 +141,14 @@ class Engine::Worker {
     slots_.clear();
   }
 
+  /// A copy of the worker's samples so far, taken on its thread.
+  std::future<metrics::Shard> Snapshot() {
+    auto promise = std::make_shared<std::promise<metrics::Shard>>();
+    std::future<metrics::Shard> future = promise->get_future();
+    asio::post(io_, [this, promise] { promise->set_value(shard_); });
+    return future;
+  }
+
   /// VUs with iterations left or running.
   int busy() const { return busy_.load(); }
   metrics::Shard& shard() { return shard_; }
@@ -243,8 +252,16 @@ RunOutcome Engine::Run() {
     Clock::duration elapsed = now - start;
     if (now >= next_tick) {
       next_tick += 1s;
-      if (options_.on_tick)
-        options_.on_tick(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed));
+      if (options_.on_tick) {
+        std::vector<std::future<metrics::Shard>> snapshots;
+        for (auto& worker : workers) snapshots.push_back(worker->Snapshot());
+        metrics::Shard cumulative;
+        for (auto& snapshot : snapshots) {
+          if (snapshot.wait_for(2s) == std::future_status::ready) cumulative.Merge(snapshot.get());
+        }
+        options_.on_tick(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed),
+                         cumulative);
+      }
     }
     if (stop_requests_.load() > 0 && !interrupted) {
       interrupted = true;

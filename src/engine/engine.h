@@ -21,8 +21,9 @@ struct EngineOptions {
   int threads = 1;       ///< worker threads (each an io_context)
   std::string base_url;  ///< the target as ws://host:port (builtin targets already resolved)
   bool debug = false;    ///< print frames and handshakes
-  /// Called about once a second from the coordinator thread with the time since start.
-  std::function<void(std::chrono::milliseconds elapsed)> on_tick;
+  /// Called about once a second from the coordinator thread with the time since start and
+  /// every sample so far (merged from the workers).
+  std::function<void(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative)> on_tick;
 };
 
 /// What a run produced.

@@ -23,6 +23,7 @@ void Vu::StartIteration(DoneCallback done) {
   finish_posted_ = false;
   iteration_start_ = ctx_.scheduler->Now();
   ctx_.live->vus.fetch_add(1, std::memory_order_relaxed);
+  ctx_.shard->Move(MetricId::kVus, 1);
   InitIterationVars();
   if (scenario_.load.iteration_timeout) {
     iteration_timeout_ = ctx_.scheduler->Schedule(
@@ -365,6 +366,7 @@ void Vu::Abandon() {
   if (main_ && main_->wait_timer) ctx_.scheduler->Cancel(main_->wait_timer);
   if (running_) {
     ctx_.live->vus.fetch_sub(1, std::memory_order_relaxed);
+    ctx_.shard->Move(MetricId::kVus, -1);
     ctx_.shard->Add(MetricId::kInterruptedIterations, 1);
   }
   running_ = false;
@@ -409,6 +411,7 @@ void Vu::Finish() {
   running_ = false;
   ++iteration_;
   ctx_.live->vus.fetch_sub(1, std::memory_order_relaxed);
+  ctx_.shard->Move(MetricId::kVus, -1);
   DoneCallback done = std::move(done_);
   done_ = nullptr;
   if (done) done(*this, !interrupted_);
