@@ -25,8 +25,7 @@ std::map<std::string, std::pair<MetricId, Series>> Labelled(const Result& r) {
     sets[key.first] += 1;
   }
   for (const auto& [id, n] : sets)
-    if (n > 1 || out.count(Info(id).name) == 0)
-      out[Info(id).name] = {id, CollectSeries(r.shard, r.tags, id, {})};
+    if (n > 1) out[Info(id).name] = {id, CollectSeries(r.shard, r.tags, id, {})};
   return out;
 }
 
@@ -36,6 +35,7 @@ std::string Change(std::optional<double> base, std::optional<double> current) {
   if (*base == *current) return "±0%";
   if (*base == 0) return "+∞";
   double pct = (*current - *base) / std::fabs(*base) * 100;
+  if (std::fabs(pct) < 0.05) return "±0%";  // rounding noise, not a change
   return (pct > 0 ? "+" : "") + FormatNumber(pct, 1) + "%";
 }
 
@@ -187,6 +187,15 @@ CompareReport CompareResults(const Result& base, const Result& current, double t
       b, "error", base.shard.errors(), current.shard.errors(), "",
       [](const ErrorCounts& e) { return static_cast<double>(e.count); }, true);
   CompareThresholds(b, base, current);
+  static const char* const kOrder[] = {"trend", "counter", "rate",     "gauge",
+                                       "check", "error",   "threshold"};
+  auto rank = [](const CompareRow& r) {
+    return std::find_if(std::begin(kOrder), std::end(kOrder),
+                        [&](const char* s) { return r.section == s; }) -
+           std::begin(kOrder);
+  };
+  std::stable_sort(report.rows.begin(), report.rows.end(),
+                   [&](const CompareRow& a, const CompareRow& b) { return rank(a) < rank(b); });
   return report;
 }
 
