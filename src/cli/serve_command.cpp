@@ -91,6 +91,20 @@ server::ServerOptions ToOptions(const ServeFlags& flags) {
   return options;
 }
 
+/// For chaos: a port that refuses TCP, announced on the second stdout line. Lives until exit.
+std::unique_ptr<server::ClosedPort> AnnounceClosedPort(const ServeFlags& flags) {
+  if (flags.kind != "chaos") return nullptr;
+  std::string error;
+  auto closed = server::ClosedPort::Open(&error);
+  if (closed) {
+    std::printf("refusing on ws://127.0.0.1:%u\n", closed->port());
+  } else {
+    std::fprintf(stderr, "wsyaml serve: %s\n", error.c_str());
+  }
+  std::fflush(stdout);
+  return closed;
+}
+
 /// One process: serve until a stop signal, then print the counts.
 int ServeInProcess(const ServeFlags& flags) {
   sigset_t stop_signals = BlockStopSignals();
@@ -103,6 +117,7 @@ int ServeInProcess(const ServeFlags& flags) {
   std::printf("listening on ws://%s:%u\n", ToOptions(flags).addresses.front().c_str(),
               server->port());
   std::fflush(stdout);
+  auto closed_port = AnnounceClosedPort(flags);
   WaitForStopSignal(stop_signals);
   server->Stop();
   std::printf("%s\n", server::FormatCounts(server->Counts()).c_str());
@@ -198,6 +213,7 @@ int ServeInProcesses(ServeFlags flags) {
   if (ok) {
     std::printf("listening on ws://%s:%u\n", host.c_str(), flags.port);
     std::fflush(stdout);
+    auto closed_port = AnnounceClosedPort(flags);
     WaitForStopSignal(stop_signals);
   }
   server::ServerCounts total;

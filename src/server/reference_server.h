@@ -83,4 +83,23 @@ class ReferenceServer {
   virtual void Stop() = 0;
 };
 
+/// A loopback TCP port that refuses connections (the chaos server's "refuse TCP"): a socket
+/// bound to 127.0.0.1:<port> but not listening, so a connect gets ECONNREFUSED and no other
+/// program can take the port while this object lives.
+class ClosedPort {
+ public:
+  /// Binds an ephemeral port; nullptr and `*error` set on failure.
+  static std::unique_ptr<ClosedPort> Open(std::string* error);
+  ~ClosedPort();
+  ClosedPort(const ClosedPort&) = delete;
+  ClosedPort& operator=(const ClosedPort&) = delete;
+
+  uint16_t port() const { return port_; }
+
+ private:
+  ClosedPort(int fd, uint16_t port) : fd_(fd), port_(port) {}
+  int fd_;
+  uint16_t port_;
+};
+
 }  // namespace wsyaml::server

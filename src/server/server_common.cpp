@@ -1,5 +1,12 @@
 // What the server kinds share: counts, their JSON line, option checks and Start's dispatch.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <asio/ip/address.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "server/server_internal.h"
 
@@ -83,6 +90,23 @@ std::unique_ptr<ReferenceServer> ReferenceServer::Start(Kind kind, uint16_t port
   options.threads = threads;
   return Start(options, error);
 }
+
+std::unique_ptr<ClosedPort> ClosedPort::Open(std::string* error) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  auto* raw = reinterpret_cast<sockaddr*>(&address);
+  if (fd < 0 || bind(fd, raw, sizeof(address)) != 0 || getsockname(fd, raw, &length) != 0) {
+    *error = std::string("cannot bind a closed port: ") + std::strerror(errno);
+    if (fd >= 0) close(fd);
+    return nullptr;
+  }
+  return std::unique_ptr<ClosedPort>(new ClosedPort(fd, ntohs(address.sin_port)));
+}
+
+ClosedPort::~ClosedPort() { close(fd_); }
 
 namespace internal {
 
