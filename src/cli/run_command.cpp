@@ -125,6 +125,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("file", options->file, "The scenario YAML file")->required();
   cmd->add_option("--vus", options->vus, "Override load.vus");
   cmd->add_option("--duration", options->duration, "Override load.duration, e.g. 30s");
+  cmd->add_option("--graceful-stop", options->graceful_stop,
+                  "Override load.graceful-stop: time running iterations get at the end");
   cmd->add_option("--iterations", options->iterations, "Override load.iterations (per VU)");
   cmd->add_option("--target", options->target, "Override the scenario's target");
   cmd->add_option("-e,--env", options->env_pairs, "Set ${env.NAME}: -e NAME=VALUE");

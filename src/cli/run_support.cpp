@@ -35,6 +35,15 @@ bool ApplyOverrides(const RunOptions& options, graph::TestPlan* plan, std::strin
       return false;
     }
   }
+  std::optional<graph::Micros> graceful_stop;
+  if (!options.graceful_stop.empty()) {
+    std::string parse_error;
+    graceful_stop = scenario::ParseDuration(options.graceful_stop, &parse_error);
+    if (!graceful_stop) {
+      *error = "--graceful-stop: " + parse_error;
+      return false;
+    }
+  }
   if (options.vus < 0 || options.iterations < 0) {
     *error = "--vus and --iterations must be positive";
     return false;
@@ -56,6 +65,7 @@ bool ApplyOverrides(const RunOptions& options, graph::TestPlan* plan, std::strin
       if (!duration) load.duration = graph::Micros(0);
     }
     if (duration) load.duration = *duration;
+    if (graceful_stop) load.graceful_stop = *graceful_stop;
   }
   return true;
 }

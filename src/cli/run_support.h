@@ -24,6 +24,7 @@ struct RunOptions {
   std::string file;
   int vus = 0;             ///< 0 = as in the file
   std::string duration;    ///< empty = as in the file
+  std::string graceful_stop;  ///< empty = as in the file
   int iterations = 0;      ///< 0 = as in the file
   std::string target;      ///< empty = as in the file
   std::vector<std::string> env_pairs;  ///< NAME=VALUE as given

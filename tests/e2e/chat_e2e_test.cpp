@@ -1,0 +1,117 @@
+// scenarios/chat.yaml end to end, shortened with flags, against the built-in chat server and
+// against an independent crocochat server written with python3-websockets.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "process_util.h"
+
+namespace wsyaml::testing {
+namespace {
+
+using metrics::MetricId;
+
+struct ChatRun {
+  ProcessResult process;
+  metrics::Result result;
+};
+
+// Three VUs x four sockets; every VU's iteration lasts 5-63 s, so with --duration 6s and
+// --graceful-stop 0s each VU runs one iteration, interrupted at 6 s unless it finished.
+ChatRun RunChat(const std::vector<std::string>& extra_args) {
+  std::string json = TempDir() + "/result.json";
+  std::vector<std::string> args = {WsyamlBinary(), "run",   SourcePath("scenarios/chat.yaml"),
+                                   "--vus",        "3",     "--duration",
+                                   "6s",           "--graceful-stop", "0s",
+                                   "-q",           "--out", "json=" + json};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  ChatRun run;
+  run.process = RunProcess(args, std::chrono::seconds(60));
+  std::string error;
+  EXPECT_TRUE(metrics::ReadResultFile(json, &run.result, &error)) << error;
+  return run;
+}
+
+void ExpectChatNumbers(const ChatRun& run, const nlohmann::json& server) {
+  const metrics::Result& r = run.result;
+  double iterations = CounterTotal(r, MetricId::kIterations) +
+                      CounterTotal(r, MetricId::kInterruptedIterations);
+  EXPECT_GE(iterations, 3);
+  // Sessions == VUs x 4 x iterations (completed or cut short by the end of the test).
+  EXPECT_EQ(CounterTotal(r, MetricId::kWsSessions), 4 * iterations);
+  EXPECT_EQ(TrendCount(r, MetricId::kWsConnecting), 4 * iterations);
+  EXPECT_EQ(server["connections"].get<double>(), 4 * iterations);
+  // Every frame the client sent, the server received, and the other way round.
+  double sent = CounterTotal(r, MetricId::kWsMsgsSent);
+  EXPECT_EQ(server["frames_in"].get<double>(), sent);
+  EXPECT_EQ(server["frames_out"].get<double>(), CounterTotal(r, MetricId::kWsMsgsReceived));
+  // Each connection sends one SET_NAME, then SAYs, then at most one LEAVE.
+  EXPECT_EQ(server["set_names"].get<double>(), 4 * iterations);
+  EXPECT_EQ(server["says"].get<double>(),
+            sent - server["set_names"].get<double>() - server["leaves"].get<double>());
+  EXPECT_GT(server["says"].get<double>(), 0);
+  EXPECT_GT(CounterTotal(r, MetricId::kWsMsgsReceived), 0);
+  EXPECT_EQ(server["errors_sent"].get<double>(), 0);
+  EXPECT_TRUE(r.shard.errors().empty()) << r.shard.errors().begin()->first;
+}
+
+TEST(ChatEndToEnd, BuiltinServer) {
+  ChatRun run = RunChat({});
+  ASSERT_FALSE(run.process.timed_out);
+  ASSERT_EQ(run.process.exit_code, 0) << run.process.err;
+  // The summary names the k6 metrics, and the built-in server's counts follow it.
+  for (const char* name : {"ws_connecting", "ws_session_duration", "ws_sessions", "ws_msgs_sent",
+                           "ws_msgs_received", "data_sent", "data_received", "iterations"})
+    EXPECT_NE(run.process.out.find(name), std::string::npos) << name;
+  size_t at = run.process.out.find("built-in chat server saw: ");
+  ASSERT_NE(at, std::string::npos) << run.process.out;
+  std::string line = run.process.out.substr(at + 26);
+  line = line.substr(0, line.find('\n'));
+  ExpectChatNumbers(run, nlohmann::json::parse(line));
+  // log steps print to stderr with time, VU and connection.
+  EXPECT_NE(run.process.err.find("received: Croc "), std::string::npos);
+  EXPECT_NE(run.process.err.find("[vu 1 conn 0]"), std::string::npos);
+}
+
+TEST(ChatEndToEnd, IndependentPythonServer) {
+  ServerProcess server({"/usr/bin/python3", SourcePath("tests/server/crocochat_server.py"),
+                        "--port", "0"});
+  ASSERT_GT(server.port(), 0) << "python3-websockets crocochat server did not start";
+  ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(server.port())});
+  ASSERT_EQ(run.process.exit_code, 0) << run.process.err;
+  std::string counts = server.Stop();
+  counts = counts.substr(counts.rfind('{'));
+  ExpectChatNumbers(run, nlohmann::json::parse(counts));
+}
+
+TEST(ChatEndToEnd, RefusedConnectionsAreCountedAndTheRunGoesOn) {
+  // A port nothing listens on: bind one, note it, close it.
+  ServerProcess probe({"/usr/bin/python3", "-c",
+                       "import socket;s=socket.socket();s.bind(('127.0.0.1',0));"
+                       "print('listening on ws://127.0.0.1:%d'%s.getsockname()[1],flush=True)"});
+  int port = probe.port();
+  probe.Stop();
+  ASSERT_GT(port, 0);
+  ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port), "--duration", "2s"});
+  EXPECT_EQ(run.process.exit_code, 0) << run.process.err;
+  auto errors = run.result.shard.errors();
+  ASSERT_EQ(errors.count("refused"), 1u) << run.process.out;
+  EXPECT_GE(errors.at("refused").count, 12u);
+  EXPECT_NE(errors.at("refused").example.find("refused"), std::string::npos);
+  EXPECT_NE(run.process.out.find("refused"), std::string::npos) << run.process.out;
+}
+
+TEST(ChatEndToEnd, InvalidScenarioExitsTwoBeforeConnecting) {
+  std::string dir = TempDir();
+  std::string file = dir + "/bad.yaml";
+  FILE* f = fopen(file.c_str(), "w");
+  fputs("name: bad\ntarget: builtin:echo\nload: {vus: 1, duration: 5}\nsteps:\n  - close\n", f);
+  fclose(f);
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file}, std::chrono::seconds(20));
+  EXPECT_EQ(p.exit_code, 2);
+  EXPECT_NE(p.err.find("bad.yaml:3:"), std::string::npos) << p.err;
+  EXPECT_EQ(p.out.find("ws_sessions"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wsyaml::testing

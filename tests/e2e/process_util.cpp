@@ -1,0 +1,145 @@
+#include "process_util.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <regex>
+#include <thread>
+
+#include "metrics/thresholds.h"
+
+namespace wsyaml::testing {
+namespace {
+
+pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
+            int* out_fd, int* err_fd) {
+  int out_pipe[2], err_pipe[2];
+  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    for (const auto& kv : extra_env) putenv(strdup(kv.c_str()));
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  *out_fd = out_pipe[0];
+  *err_fd = err_pipe[0];
+  return pid;
+}
+
+bool Drain(int fd, std::string* into) {
+  char buf[65536];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n > 0) into->append(buf, static_cast<size_t>(n));
+  return n > 0;
+}
+
+}  // namespace
+
+ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seconds limit,
+                         const std::vector<std::string>& extra_env) {
+  ProcessResult result;
+  int out_fd = -1, err_fd = -1;
+  pid_t pid = Spawn(args, extra_env, &out_fd, &err_fd);
+  if (pid < 0) return result;
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  bool out_open = true, err_open = true;
+  while (out_open || err_open) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      result.timed_out = true;
+      kill(pid, SIGKILL);
+      break;
+    }
+    pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+    fds[0].fd = out_open ? out_fd : -1;
+    fds[1].fd = err_open ? err_fd : -1;
+    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 200))) < 0) continue;
+    if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) out_open = Drain(out_fd, &result.out);
+    if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = Drain(err_fd, &result.err);
+  }
+  close(out_fd);
+  close(err_fd);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (!result.timed_out && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  return result;
+}
+
+ServerProcess::ServerProcess(const std::vector<std::string>& args) {
+  int err_fd = -1;
+  pid_ = Spawn(args, {}, &out_fd_, &err_fd);
+  if (pid_ < 0) return;
+  close(err_fd);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::regex listening(R"(listening on ws://127\.0\.0\.1:(\d+))");
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd fd{out_fd_, POLLIN, 0};
+    if (poll(&fd, 1, 200) > 0 && !Drain(out_fd_, &buffered_)) break;
+    std::smatch m;
+    size_t eol = buffered_.find('\n');
+    if (eol != std::string::npos) {
+      std::string first = buffered_.substr(0, eol);
+      if (std::regex_search(first, m, listening)) port_ = std::stoi(m[1]);
+      buffered_.erase(0, eol + 1);
+      break;
+    }
+  }
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop();
+}
+
+std::string ServerProcess::Stop() {
+  if (pid_ <= 0) return buffered_;
+  kill(pid_, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd fd{out_fd_, POLLIN, 0};
+    if (poll(&fd, 1, 200) > 0 && !Drain(out_fd_, &buffered_)) break;
+  }
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
+  close(out_fd_);
+  pid_ = -1;
+  return buffered_;
+}
+
+std::string WsyamlBinary() { return WSYAML_BINARY; }
+std::string SourcePath(const std::string& relative) {
+  return std::string(WSYAML_SOURCE_DIR) + "/" + relative;
+}
+
+std::string TempDir() {
+  char pattern[] = "/tmp/wsyaml-test-XXXXXX";
+  char* dir = mkdtemp(pattern);
+  return dir ? dir : "/tmp";
+}
+
+double CounterTotal(const metrics::Result& result, metrics::MetricId id) {
+  return metrics::CollectSeries(result.shard, result.tags, id, {}).sum;
+}
+
+uint64_t TrendCount(const metrics::Result& result, metrics::MetricId id) {
+  return metrics::CollectSeries(result.shard, result.tags, id, {}).count;
+}
+
+}  // namespace wsyaml::testing

@@ -1,0 +1,51 @@
+#include "engine/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace wsyaml::engine {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ManualScheduler, RunsInDeadlineOrderAndSkipsCancelled) {
+  ManualScheduler s;
+  std::string order;
+  s.Schedule(s.Now() + 3s, [&] { order += "c"; });
+  TimerId b = s.Schedule(s.Now() + 2s, [&] { order += "b"; });
+  s.Schedule(s.Now() + 1s, [&] { order += "a"; });
+  s.Schedule(s.Now() + 1s, [&] { order += "A"; });  // same deadline: scheduling order
+  s.Cancel(b);
+  s.Advance(10s);
+  EXPECT_EQ(order, "aAc");
+  EXPECT_EQ(s.pending(), 0u);
+}
+
+TEST(ManualScheduler, CallbacksMayScheduleMore) {
+  ManualScheduler s;
+  int fired = 0;
+  std::function<void()> tick = [&] {
+    if (++fired < 5) s.Schedule(s.Now() + 1s, tick);
+  };
+  s.Schedule(s.Now() + 1s, tick);
+  s.Advance(3500ms);
+  EXPECT_EQ(fired, 3);
+  s.Advance(10s);
+  EXPECT_EQ(fired, 5);
+}
+
+TEST(TimerQueue, ReportsLateness) {
+  TimerQueue q;
+  bool earliest = false;
+  TimePoint t0{};
+  q.Add(t0 + 1ms, [] {}, &earliest);
+  EXPECT_TRUE(earliest);
+  std::vector<int64_t> late;
+  EXPECT_EQ(q.RunDue(t0 + 3ms, &late), 1u);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0], 2000);
+}
+
+}  // namespace
+}  // namespace wsyaml::engine

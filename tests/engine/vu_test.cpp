@@ -1,0 +1,288 @@
+// VU semantics on a manual clock with a fake transport: every/after/cancel ordering, the
+// iteration end rules, several connections per VU, linear connects, handlers and checks.
+#include "engine/vu.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "fake_transport.h"
+#include "metrics/thresholds.h"
+
+namespace wsyaml::engine::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using graph::Segment;
+using metrics::MetricId;
+
+graph::Template Text(const std::string& text) {
+  graph::Template t;
+  Segment literal;
+  literal.text = text;
+  t.segments.push_back(literal);
+  return t;
+}
+
+graph::Template ConnText(const std::string& prefix) {
+  graph::Template t = Text(prefix);
+  Segment conn;
+  conn.kind = Segment::Kind::kConn;
+  t.segments.push_back(conn);
+  return t;
+}
+
+template <typename Action>
+graph::Step S(Action action) {
+  return graph::Step{graph::Step::Action(std::move(action)), {}};
+}
+
+graph::Log LogStep(const std::string& text) {
+  graph::Log log;
+  log.text = Text(text);
+  return log;
+}
+
+graph::Step SendText(const std::string& text) {
+  graph::Send send;
+  send.payload.body = Text(text);
+  return S(send);
+}
+
+graph::DurationRange Fixed(graph::Micros d) { return {d, d}; }
+
+class VuTest : public ::testing::Test {
+ protected:
+  VuTest() : transport_(&scheduler_) {
+    ctx_.scheduler = &scheduler_;
+    ctx_.transport = &transport_;
+    ctx_.shard = &shard_;
+    ctx_.tags = &tags_;
+    ctx_.live = &live_;
+    ctx_.plan = &plan_;
+    ctx_.base_url = "ws://127.0.0.1:9";
+  }
+
+  /// Starts one iteration of `steps`; `done_` turns true when it ends.
+  Vu& Start(graph::StepList steps) {
+    plan_.scenarios.resize(1);
+    plan_.scenarios[0].steps = std::move(steps);
+    vu_ = std::make_unique<Vu>(ctx_, plan_.scenarios[0], 1);
+    vu_->StartIteration([this](Vu&, bool completed) {
+      done_ = true;
+      completed_ = completed;
+    });
+    return *vu_;
+  }
+
+  double Counter(MetricId id) { return metrics::CollectSeries(shard_, tags_, id, {}).sum; }
+
+  ManualScheduler scheduler_;
+  FakeTransport transport_;
+  metrics::Shard shard_;
+  metrics::TagRegistry tags_;
+  LiveCounters live_;
+  graph::TestPlan plan_;
+  WorkerContext ctx_;
+  std::unique_ptr<Vu> vu_;
+  bool done_ = false;
+  bool completed_ = false;
+};
+
+TEST_F(VuTest, EveryAfterCancelOrdering) {
+  graph::Every every;
+  every.name = "tick";
+  every.interval = Fixed(1s);
+  every.body.push_back(SendText("tick"));
+  graph::After leave;
+  leave.delay = Fixed(3500ms);
+  leave.body.push_back(S(graph::Cancel{{"tick"}}));
+  leave.body.push_back(SendText("bye"));
+  graph::After close_later;
+  close_later.delay = Fixed(1s);
+  close_later.body.push_back(S(graph::Close{}));
+  leave.body.push_back(S(close_later));
+  graph::Connect connect;
+  connect.url = Text("/room");
+  connect.has_steps = true;
+  connect.steps = {SendText("hello"), S(every), S(leave)};
+  Start({S(connect)});
+
+  scheduler_.Advance(0us);
+  ASSERT_EQ(transport_.sockets().size(), 1u);
+  EXPECT_EQ(transport_.sockets()[0]->request.url, "ws://127.0.0.1:9/room");
+  scheduler_.Advance(3400ms);
+  EXPECT_EQ(transport_.sockets()[0]->sent,
+            (std::vector<std::string>{"hello", "tick", "tick", "tick"}));
+  scheduler_.Advance(200ms);  // 3.6 s: cancelled, said bye, close pending
+  EXPECT_EQ(transport_.sockets()[0]->sent.back(), "bye");
+  EXPECT_TRUE(transport_.sockets()[0]->close_codes.empty());
+  EXPECT_FALSE(done_);
+  scheduler_.Advance(2s);
+  EXPECT_EQ(transport_.sockets()[0]->close_codes, std::vector<int>{1000});
+  EXPECT_EQ(transport_.sockets()[0]->sent.size(), 5u) << "no tick after cancel";
+  EXPECT_TRUE(done_);
+  EXPECT_TRUE(completed_);
+  EXPECT_EQ(Counter(MetricId::kIterations), 1);
+  EXPECT_EQ(Counter(MetricId::kWsMsgsSent), 5);
+}
+
+TEST_F(VuTest, EveryStopsAfterTimes) {
+  graph::Every every;
+  every.interval = Fixed(100ms);
+  every.times = 3;
+  every.body.push_back(SendText("x"));
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.steps = {S(every)};
+  Start({S(connect)});
+  scheduler_.Advance(1s);
+  EXPECT_EQ(transport_.sockets()[0]->sent.size(), 3u);
+}
+
+TEST_F(VuTest, IterationEndsOnlyWhenSocketsClosedAndTimersDone) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  Start({S(connect)});
+  scheduler_.Advance(10s);
+  EXPECT_FALSE(done_) << "an open socket keeps the iteration alive";
+  transport_.ServerClose(0, 1000);
+  scheduler_.Advance(1ms);
+  EXPECT_TRUE(done_);
+  EXPECT_TRUE(completed_);
+}
+
+TEST_F(VuTest, PendingVuTimerKeepsIterationAlive) {
+  graph::After later;
+  later.delay = Fixed(5s);
+  later.body.push_back(S(LogStep("late")));
+  Start({S(later)});
+  scheduler_.Advance(4s);
+  EXPECT_FALSE(done_);
+  scheduler_.Advance(2s);
+  EXPECT_TRUE(done_);
+}
+
+TEST_F(VuTest, SeveralConnectionsPerVuEachRunTheirProgram) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.count = 3;
+  connect.has_steps = true;
+  graph::Send send;
+  send.payload.body = ConnText("I am ");
+  connect.steps = {S(send), S(graph::Close{})};
+  Start({S(connect)});
+  scheduler_.Advance(1s);
+  ASSERT_EQ(transport_.sockets().size(), 3u);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(transport_.sockets()[i]->sent, std::vector<std::string>{"I am " + std::to_string(i)});
+  EXPECT_TRUE(done_);
+  EXPECT_EQ(Counter(MetricId::kWsSessions), 3);
+}
+
+TEST_F(VuTest, LinearConnectWaitsForOpen) {
+  transport_.auto_open = false;
+  graph::Connect connect;
+  connect.url = Text("/");
+  Start({S(connect), SendText("after open"), S(graph::Close{})});
+  scheduler_.Advance(1s);
+  ASSERT_EQ(transport_.sockets().size(), 1u);
+  EXPECT_TRUE(transport_.sockets()[0]->sent.empty());
+  transport_.Open(0);
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(transport_.sockets()[0]->sent, std::vector<std::string>{"after open"});
+  scheduler_.Advance(1ms);
+  EXPECT_TRUE(done_);
+}
+
+TEST_F(VuTest, ConnectTimeoutIsCountedAndTheIterationGoesOn) {
+  transport_.auto_open = false;
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.timeout = 2s;
+  Start({S(connect), SendText("never")});
+  scheduler_.Advance(3s);
+  EXPECT_TRUE(done_);
+  ASSERT_EQ(shard_.errors().count("timeout"), 1u);
+  EXPECT_EQ(shard_.errors().count("send"), 1u) << "a send on a failed connection is an error";
+}
+
+TEST_F(VuTest, HandlersFireInOrderAndOnceFiresOnce) {
+  graph::OnMessage first;
+  first.match.contains = Text("ping");
+  first.once = true;
+  first.body.push_back(SendText("first"));
+  graph::OnMessage second;
+  second.body.push_back(SendText("second"));
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.steps = {S(first), S(second)};
+  Start({S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.Deliver(0, "ping");
+  transport_.Deliver(0, "ping");
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(transport_.sockets()[0]->sent,
+            (std::vector<std::string>{"first", "second", "second"}));
+  EXPECT_EQ(Counter(MetricId::kWsMsgsReceived), 2);
+}
+
+TEST_F(VuTest, ExpectPassesOnMatchAndFailsOnTimeout) {
+  graph::Expect pong;
+  pong.match.text = Text("pong");
+  pong.within = 1s;
+  pong.name = "pong";
+  graph::Connect connect;
+  connect.url = Text("/");
+  Start({S(connect), SendText("ping"), S(pong), SendText("ping"), S(pong), S(graph::Close{})});
+  scheduler_.Advance(1ms);
+  transport_.Deliver(0, "pong");
+  scheduler_.Advance(2s);
+  EXPECT_TRUE(done_);
+  ASSERT_EQ(shard_.checks().count("pong"), 1u);
+  EXPECT_EQ(shard_.checks().at("pong").passes, 1u);
+  EXPECT_EQ(shard_.checks().at("pong").fails, 1u);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsReplyTime, {}).count, 1u);
+}
+
+TEST_F(VuTest, InterruptClosesWithGoingAway) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.count = 2;
+  Start({S(connect)});
+  scheduler_.Advance(1s);
+  vu_->Interrupt();
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(transport_.sockets()[0]->close_codes, std::vector<int>{1001});
+  EXPECT_EQ(transport_.sockets()[1]->close_codes, std::vector<int>{1001});
+  EXPECT_TRUE(done_);
+  EXPECT_FALSE(completed_);
+  EXPECT_EQ(Counter(MetricId::kInterruptedIterations), 1);
+  EXPECT_EQ(Counter(MetricId::kIterations), 0);
+}
+
+TEST_F(VuTest, AbnormalCloseIsAnErrorAndReconnects) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.reconnect.max = 1;
+  connect.reconnect.backoff = Fixed(1s);
+  connect.steps = {SendText("hi")};
+  Start({S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.ServerClose(0, 1006, false);
+  scheduler_.Advance(500ms);
+  EXPECT_EQ(transport_.sockets().size(), 1u);
+  scheduler_.Advance(1s);
+  ASSERT_EQ(transport_.sockets().size(), 2u);
+  EXPECT_EQ(transport_.sockets()[1]->sent, std::vector<std::string>{"hi"});
+  EXPECT_EQ(shard_.errors().at("closed-abnormally").count, 1u);
+  EXPECT_EQ(Counter(MetricId::kWsReconnects), 1);
+}
+
+}  // namespace
+}  // namespace wsyaml::engine::testing

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what wsyaml needs from Debian 12 (only what is missing), then configures and builds
+# a Release build into build/. Idempotent and non-interactive.
+#   tools/setup.sh            # packages + Release build in build/
+#   BUILD_DIR=x BUILD_TYPE=Debug CMAKE_ARGS="..." tools/setup.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  cmake g++ make pkg-config
+  libyaml-cpp-dev libwebsocketpp-dev libasio-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  libgtest-dev libgmock-dev libvalijson-dev
+  python3 python3-websockets openssl
+  clang libclang-rt-14-dev
+)
+if [[ ${WSYAML_WITH_BROWSER:-1} == 1 ]]; then packages+=(chromium); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build_dir=${BUILD_DIR:-build}
+build_type=${BUILD_TYPE:-Release}
+# shellcheck disable=SC2086
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" ${CMAKE_ARGS:-} >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+echo "setup: built $build_dir/wsyaml ($build_type)"

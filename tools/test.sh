@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: set up and build (Release), run every test, then the
+# same tests under AddressSanitizer + UndefinedBehaviorSanitizer, then the compiler fuzzer
+# for a bounded time.
+#   tools/test.sh                 # everything
+#   tools/test.sh --quick         # Release build and tests only
+#   FUZZ_SECONDS=60 tools/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=0
+[[ ${1:-} == --quick ]] && quick=1
+
+tools/setup.sh
+(cd build && ctest --output-on-failure -j1)
+((quick)) && exit 0
+
+echo "== sanitizers (ASan + UBSan) =="
+BUILD_DIR=build-asan BUILD_TYPE=RelWithDebInfo CMAKE_ARGS="-DWSYAML_SANITIZE=ON" tools/setup.sh
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  WSYAML_SANITIZED=1 ctest --output-on-failure -j1)
+
+echo "== compiler fuzzer =="
+CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSYAML_FUZZ=ON \
+  -DWSYAML_TESTS=OFF >/dev/null
+cmake --build build-fuzz --target compiler_fuzz -j"$(nproc)"
+corpus=$(mktemp -d)
+cp scenarios/*.yaml "$corpus"/
+build-fuzz/compiler_fuzz -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=4096 "$corpus" \
+  2>&1 | tail -n 3
+echo "fuzz: ${FUZZ_SECONDS:-60} s without a crash"
