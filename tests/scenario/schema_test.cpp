@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -297,6 +298,103 @@ TEST(SchemaTest, InvalidSnippetsAreRejectedBySchemaAndCompiler) {
     CompileOptions options;
     options.base_dir = (kSourceDir / "scenarios").string();
     EXPECT_FALSE(Compile(snippet.yaml, options).ok()) << "the compiler accepts it";
+  }
+}
+
+// The object schema at `pointer`, or the one alternative of its oneOf that has properties.
+const json& ObjectSchema(const std::string& pointer) {
+  const json& node = SchemaDocument().at(json::json_pointer(pointer));
+  if (node.contains("properties")) return node;
+  if (node.contains("oneOf")) {
+    for (const auto& option : node["oneOf"]) {
+      if (option.contains("properties")) return option;
+    }
+  }
+  ADD_FAILURE() << pointer << " has no object schema";
+  return node;
+}
+
+std::set<std::string> SchemaKeys(const json& object_schema) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : object_schema["properties"].items()) keys.insert(key);
+  return keys;
+}
+
+// The names the compiler lists in the hint of an error whose message contains `message`,
+// after `prefix` ("known keys:", "steps:").
+std::set<std::string> CompilerList(const std::string& yaml, const std::string& message,
+                                   const std::string& prefix) {
+  CompileOptions options;
+  options.base_dir = (kSourceDir / "scenarios").string();
+  const CompileResult result = Compile(yaml, options);
+  for (const auto& d : result.diagnostics) {
+    if (d.message.find(message) == std::string::npos || d.hint.rfind(prefix, 0) != 0) continue;
+    std::istringstream words(d.hint.substr(prefix.size()));
+    std::set<std::string> names;
+    for (std::string word; words >> word;) names.insert(word);
+    return names;
+  }
+  ADD_FAILURE() << "no '" << message << "' error with a '" << prefix << "' hint:\n"
+                << Errors(result);
+  return {};
+}
+
+TEST(SchemaTest, StepNamesMatchTheCompiler) {
+  const json& steps = ObjectSchema("/definitions/step");
+  EXPECT_EQ(SchemaKeys(steps),
+            CompilerList(WithSteps("  - zzzzzzzz: 1\n"), "unknown step", "steps:"));
+  // Bare names (`- close`): the schema and the compiler accept the same ones.
+  const json& bare_names = SchemaDocument()["definitions"]["step"]["oneOf"][0]["enum"];
+  for (const auto& [name, unused] : steps["properties"].items()) {
+    const bool bare = std::find(bare_names.begin(), bare_names.end(), name) != bare_names.end();
+    const std::string yaml = WithSteps("  - " + name + "\n");
+    EXPECT_EQ(ValidateYaml(yaml) == "", bare) << "bare '" << name << "'";
+    EXPECT_EQ(Compile(yaml, CompileOptions{}).ok(), bare) << "bare '" << name << "'";
+  }
+}
+
+// Every object the schema closes with additionalProperties: false lists the keys the compiler
+// knows there: an unknown key makes the compiler list them in its hint.
+TEST(SchemaTest, ObjectKeysMatchTheCompiler) {
+  const std::string k = "zzzzzzzz: 1";
+  const std::string head = "target: builtin:echo\n";
+  const std::string ws = std::string(kHead) + "steps:\n";
+  const std::vector<std::pair<std::string, std::string>> places = {
+      {"", k + "\n" + WithSteps("")},
+      {"/definitions/load", head + "load: {vus: 1, " + k + "}\n" + kSteps},
+      {"/definitions/stage",
+       head + "load: {stages: [{duration: 1s, target: 1, " + k + "}]}\n" + kSteps},
+      {"/definitions/scenario", head + "scenarios:\n  a: {steps: [ping], " + k + "}\n"},
+      {"/definitions/feeder",
+       std::string(kHead) + "data: {users: {csv: data/users.csv, " + k + "}}\n" + kSteps},
+      {"/definitions/connect", ws + "  - connect: {url: /, " + k + "}\n"},
+      {"/definitions/reconnect", ws + "  - connect: {url: /, reconnect: {max: 1, " + k + "}}\n"},
+      {"/definitions/tls", ws + "  - connect: {url: /, tls: {" + k + "}}\n"},
+      {"/definitions/reply", WithSteps("  - send: {text: a, reply: {" + k + "}}\n")},
+      {"/definitions/expect", WithSteps("  - expect: {" + k + "}\n")},
+      {"/definitions/match", WithSteps("  - expect: {match: {" + k + "}}\n")},
+      {"/definitions/onMessage", WithSteps("  - on-message: {" + k + "}\n")},
+      {"/definitions/measure", WithSteps("  - on-message: {measure: {since: msg.t, " + k + "}}\n")},
+      {"/definitions/onEvent", WithSteps("  - on-close: {" + k + "}\n")},
+      {"/definitions/every", WithSteps("  - every: {interval: 1s, " + k + "}\n")},
+      {"/definitions/after", WithSteps("  - after: {delay: 1s, " + k + "}\n")},
+      {"/definitions/close", WithSteps("  - close: {" + k + "}\n")},
+      {"/definitions/ping", WithSteps("  - ping: {" + k + "}\n")},
+      {"/definitions/wait", WithSteps("  - wait: {" + k + "}\n")},
+      {"/definitions/log", WithSteps("  - log: {" + k + "}\n")},
+      {"/definitions/sleep", WithSteps("  - sleep: {duration: 1s, " + k + "}\n")},
+      {"/definitions/repeat", WithSteps("  - repeat: {times: 1, do: [ping], " + k + "}\n")},
+      {"/definitions/fail", WithSteps("  - fail: {" + k + "}\n")},
+      {"/definitions/threshold", WithSteps("  - close\n") +
+                                     "thresholds:\n  checks: [{threshold: \"rate > 0.9\", " + k +
+                                     "}]\n"},
+  };
+  for (const auto& [pointer, yaml] : places) {
+    SCOPED_TRACE(pointer + ":\n" + yaml);
+    const json& object = ObjectSchema(pointer.empty() ? "" : pointer);
+    EXPECT_EQ(object.value("additionalProperties", true), false);
+    EXPECT_NE(Validate(SchemaDocument(), YamlToJson(yaml)), "");
+    EXPECT_EQ(SchemaKeys(object), CompilerList(yaml, "unknown key 'zzzzzzzz'", "known keys:"));
   }
 }
 
