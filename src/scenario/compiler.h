@@ -59,4 +59,8 @@ std::optional<graph::Micros> ParseDuration(std::string_view text, std::string* e
 /// The process environment as a map (for CompileOptions::env).
 std::map<std::string, std::string> ProcessEnvironment();
 
+/// Overlays `-e NAME=VALUE` pairs on `env`; false with `error` set on a pair without a name.
+bool OverlayEnvPairs(const std::vector<std::string>& pairs, std::map<std::string, std::string>* env,
+                     std::string* error);
+
 }  // namespace wsyaml::scenario

@@ -106,4 +106,17 @@ std::map<std::string, std::string> ProcessEnvironment() {
   return env;
 }
 
+bool OverlayEnvPairs(const std::vector<std::string>& pairs, std::map<std::string, std::string>* env,
+                     std::string* error) {
+  for (const auto& pair : pairs) {
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      *error = "-e expects NAME=VALUE, got '" + pair + "'";
+      return false;
+    }
+    (*env)[pair.substr(0, eq)] = pair.substr(eq + 1);
+  }
+  return true;
+}
+
 }  // namespace wsyaml::scenario
