@@ -318,6 +318,7 @@ std::string FormatHtmlReport(const Result& r) {
   summary.test_name = r.test_name;
   summary.duration_s = r.duration_s;
   summary.thresholds = r.thresholds;
+  summary.timeline = &r.timeline;
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

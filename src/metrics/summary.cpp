@@ -40,7 +40,8 @@ std::vector<std::string> TrendColumns(const Histogram& h, const std::vector<doub
   return cols;
 }
 
-std::vector<std::string> Columns(MetricId id, const Series& s, const SummaryInput& in) {
+// `whole`: the row covers every tag set (the timeline is not split by tags).
+std::vector<std::string> Columns(MetricId id, const Series& s, const SummaryInput& in, bool whole) {
   const MetricInfo& info = Info(id);
   switch (info.type) {
     case MetricType::kTrend:
@@ -53,8 +54,13 @@ std::vector<std::string> Columns(MetricId id, const Series& s, const SummaryInpu
       return {FormatPercent(ratio), "✓ " + FormatNumber(s.sum),
               "✗ " + FormatNumber(static_cast<double>(s.count) - s.sum)};
     }
-    case MetricType::kGauge:
+    case MetricType::kGauge: {
+      double lo = 0, hi = 0;
+      if (whole && in.timeline != nullptr && in.timeline->GaugeRange(info.name, &lo, &hi))
+        return {FormatNumber(s.gauge), "min=" + FormatNumber(std::min(lo, s.gauge)),
+                "max=" + FormatNumber(std::max({hi, s.gauge_max, s.gauge}))};
       return {FormatNumber(s.gauge), "max=" + FormatNumber(s.gauge_max)};
+    }
   }
   return {};
 }
@@ -83,7 +89,7 @@ std::vector<Row> MetricRows(const SummaryInput& in) {
   for (const auto& [name, id] : present) {
     Series all = CollectSeries(*in.shard, *in.tags, id, {});
     const bool trend = Info(id).type == MetricType::kTrend;
-    rows.push_back({Mark(name, {}, in.thresholds), name, Columns(id, all, in), trend});
+    rows.push_back({Mark(name, {}, in.thresholds), name, Columns(id, all, in, true), trend});
     std::set<graph::Tags> filters;
     for (const auto& r : in.thresholds)
       if (r.metric == name && !r.filter.empty()) filters.insert(r.filter);
@@ -93,8 +99,15 @@ std::vector<Row> MetricRows(const SummaryInput& in) {
         label += (i ? ", " : "") + filter[i].first + ":" + filter[i].second;
       label += " }";
       Series sub = CollectSeries(*in.shard, *in.tags, id, filter);
+      if (id == MetricId::kChecks && filter.size() == 1 && filter[0].first == "check") {
+        auto it = in.shard->checks().find(filter[0].second);
+        if (it != in.shard->checks().end()) {
+          sub.count = it->second.passes + it->second.fails;
+          sub.sum = static_cast<double>(it->second.passes);
+        }
+      }
       rows.push_back(
-          {Mark(name, filter, in.thresholds), "  " + label, Columns(id, sub, in), trend});
+          {Mark(name, filter, in.thresholds), "  " + label, Columns(id, sub, in, false), trend});
     }
   }
   return rows;

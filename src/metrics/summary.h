@@ -7,6 +7,7 @@
 
 #include "metrics/metrics.h"
 #include "metrics/thresholds.h"
+#include "metrics/timeseries.h"
 
 namespace wsyaml::metrics {
 
@@ -18,6 +19,9 @@ struct SummaryInput {
   double duration_s = 0;              ///< wall time of the run, seconds (for rates per second)
   std::vector<ThresholdResult> thresholds;        ///< evaluated thresholds; may be empty
   std::vector<double> trend_percentiles{90, 95};  ///< p(N) columns of trend lines
+  /// Optional: per-second points; when given, gauges (vus, ws_open) show min and max over
+  /// the run like k6 does, instead of the value at the end and the shard's maximum.
+  const TimeSeries* timeline = nullptr;
 };
 
 /// The summary as printed to stdout: checks, thresholds, one aligned line per metric with

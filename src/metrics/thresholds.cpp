@@ -147,6 +147,15 @@ Series CollectSeries(const Shard& shard, const TagRegistry& tags, MetricId id,
 double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
                  const graph::Tags& filter, Agg aggregate, double percentile, double duration_s,
                  bool* has_data) {
+  if (id == MetricId::kChecks && filter.size() == 1 && filter[0].first == "check") {
+    // checks{check:NAME}, as in k6: the pass rate of one named check.
+    auto it = shard.checks().find(filter[0].second);
+    uint64_t passes = it == shard.checks().end() ? 0 : it->second.passes;
+    uint64_t all = it == shard.checks().end() ? 0 : passes + it->second.fails;
+    if (has_data) *has_data = all > 0;
+    if (aggregate == Agg::kCount) return static_cast<double>(all);
+    return all ? static_cast<double>(passes) / static_cast<double>(all) : 0;
+  }
   Series s = CollectSeries(shard, tags, id, filter, has_data);
   const MetricType type = Info(id).type;
   const Histogram& h = s.histogram;

@@ -43,6 +43,7 @@ bool ValidateThreshold(const graph::Threshold& threshold, std::string* error);
 /// The value of `aggregate` over the series of `id` whose tags include every pair of
 /// `filter`, merged. Units: µs for trends, the counter's unit for count, per second for a
 /// counter's rate (needs `duration_s`), passed/all for a rate metric. Sets *has_data.
+/// `checks{check:NAME}` reads the named check's outcomes.
 double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
                  const graph::Tags& filter, graph::Threshold::Aggregate aggregate,
                  double percentile, double duration_s, bool* has_data);

@@ -119,7 +119,14 @@ TEST(SummaryTest, ThresholdsMarkedAndSubmetricShown) {
   bad.source = "max < 100us";
   bad.aggregate = graph::Threshold::Aggregate::kMax;
   bad.value = 100;
-  f.input.thresholds = EvaluateThresholds({ok, bad}, f.shard, f.tags, 60);
+  graph::Threshold check;
+  check.metric = "checks";
+  check.filter = {{"check", "reply ok"}};
+  check.source = "rate > 0.9";
+  check.aggregate = graph::Threshold::Aggregate::kRate;
+  check.op = graph::Threshold::Op::kGt;
+  check.value = 0.9;
+  f.input.thresholds = EvaluateThresholds({ok, bad, check}, f.shard, f.tags, 60);
   std::string s = FormatSummary(f.input);
   EXPECT_NE(s.find("✓ ws_connecting 'p(95) < 500ms' p(95)=95."), std::string::npos) << s;
   EXPECT_NE(s.find("✗ ws_reply_time{name:echo} 'max < 100us' max=300µs"), std::string::npos) << s;
@@ -127,6 +134,9 @@ TEST(SummaryTest, ThresholdsMarkedAndSubmetricShown) {
   std::string sub = LineOf(s, "{ name:echo }");
   EXPECT_NE(sub.find("✗"), std::string::npos) << s;
   EXPECT_NE(sub.find("avg=300µs"), std::string::npos) << sub;
+  std::string check_row = LineOf(s, "{ check:reply ok }");
+  EXPECT_NE(check_row.find("50.00% ✓ 1"), std::string::npos) << s;
+  EXPECT_NE(s.find("✗ checks{check:reply ok} 'rate > 0.9' rate=50.00%"), std::string::npos) << s;
 }
 
 TEST(FormatTest, Units) {
@@ -142,6 +152,35 @@ TEST(FormatTest, Units) {
   EXPECT_EQ(FormatPercent(0.995), "99.50%");
   EXPECT_EQ(DisplayWidth("✓ µs"), 4u);
   EXPECT_EQ(PadRight("µ", 3, '.'), "µ..");
+}
+
+}  // namespace
+}  // namespace wsyaml::metrics
+
+namespace wsyaml::metrics {
+namespace {
+
+TEST(SummaryTest, GaugesUseTheTimelineRange) {
+  Shard shard;
+  TagRegistry tags;
+  TimeSeries timeline;
+  for (int s = 1; s <= 5; ++s) {
+    shard.Move(MetricId::kVus, s <= 3 ? 2 : -3);  // 2, 4, 6, 3, 0
+    timeline.Sample(s, shard);
+  }
+  SummaryInput input;
+  input.shard = &shard;
+  input.tags = &tags;
+  input.duration_s = 5;
+  std::string without = FormatSummary(input);
+  EXPECT_NE(LineOf(without, "vus.").find("max=6"), std::string::npos) << without;
+  EXPECT_EQ(LineOf(without, "vus.").find("min="), std::string::npos) << without;
+  input.timeline = &timeline;
+  std::string with = FormatSummary(input);
+  std::string line = LineOf(with, "vus.");
+  EXPECT_NE(line.find(": 0"), std::string::npos) << line;
+  EXPECT_NE(line.find("min=0"), std::string::npos) << line;
+  EXPECT_NE(line.find("max=6"), std::string::npos) << line;
 }
 
 }  // namespace
