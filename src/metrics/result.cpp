@@ -297,8 +297,37 @@ bool ReadFile(const std::string& path, std::string* content, std::string* error)
   return true;
 }
 
+std::string FormatResultJson(const Result& result) {
+  static const char* const kOrder[] = {
+      "format",        "format_version", "wsyaml_version", "test",       "start",
+      "start_unix_ms", "duration_s",     "merged_runs",    "thresholds", "checks",
+      "errors",        "metrics",        "timeline"};
+  json j = ToJson(result);
+  std::string out = "{";
+  bool first = true;
+  auto member = [&](const std::string& key, const json& value) {
+    out += first ? "\n  " : ",\n  ";
+    first = false;
+    out += json(key).dump() + ": ";
+    if (!value.is_array() || value.empty()) {
+      out += value.dump();
+      return;
+    }
+    // One element per line: readable, diffable, and still small (no per-bucket lines).
+    out += "[";
+    for (size_t i = 0; i < value.size(); ++i) out += (i ? ",\n    " : "\n    ") + value[i].dump();
+    out += "\n  ]";
+  };
+  for (const char* key : kOrder)
+    if (j.contains(key)) member(key, j[key]);
+  for (const auto& [key, value] : j.items())
+    if (std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder))
+      member(key, value);
+  return out + "\n}\n";
+}
+
 bool WriteResultFile(const std::string& path, const Result& result, std::string* error) {
-  return WriteFileAtomically(path, ToJson(result).dump(1) + "\n", error);
+  return WriteFileAtomically(path, FormatResultJson(result), error);
 }
 
 bool ReadResultFile(const std::string& path, Result* out, std::string* error) {

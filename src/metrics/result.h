@@ -49,7 +49,11 @@ bool WriteFileAtomically(const std::string& path, const std::string& content, st
 /// Reads a whole file. False with *error when it cannot be read.
 bool ReadFile(const std::string& path, std::string* content, std::string* error);
 
-/// Writes `result` as JSON to `path` atomically.
+/// The result file's text: ToJson with the metadata first and one metric, check, error,
+/// threshold or second per line.
+std::string FormatResultJson(const Result& result);
+
+/// Writes FormatResultJson(result) to `path` atomically.
 bool WriteResultFile(const std::string& path, const Result& result, std::string* error);
 /// Reads a result file; errors name the file.
 bool ReadResultFile(const std::string& path, Result* out, std::string* error);

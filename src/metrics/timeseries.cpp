@@ -93,23 +93,27 @@ std::string NdjsonLines(const TimePoint& point, int64_t start_unix_ms) {
   const std::string time =
       IsoTime(start_unix_ms + static_cast<int64_t>(std::llround(point.elapsed_s * 1000)));
   auto base = [&](const std::string& metric, const char* type) {
-    return nlohmann::json{
-        {"time", time}, {"elapsed_s", point.elapsed_s}, {"metric", metric}, {"type", type}};
+    nlohmann::ordered_json j;
+    j["time"] = time;
+    j["elapsed_s"] = point.elapsed_s;
+    j["metric"] = metric;
+    j["type"] = type;
+    return j;
   };
   std::string out;
   for (const auto& [name, v] : point.counters) {
-    nlohmann::json j = base(name, "counter");
+    nlohmann::ordered_json j = base(name, "counter");
     j["value"] = v;
     j["rate"] = point.interval_s > 0 ? v / point.interval_s : 0;
     out += j.dump() + "\n";
   }
   for (const auto& [name, v] : point.gauges) {
-    nlohmann::json j = base(name, "gauge");
+    nlohmann::ordered_json j = base(name, "gauge");
     j["value"] = v;
     out += j.dump() + "\n";
   }
   for (const auto& [name, l] : point.trends) {
-    nlohmann::json j = base(name, "trend");
+    nlohmann::ordered_json j = base(name, "trend");
     j["count"] = l.count;
     j["p50_us"] = l.p50;
     j["p95_us"] = l.p95;

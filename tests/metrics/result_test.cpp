@@ -139,6 +139,10 @@ TEST(ResultTest, WritesAtomicallyAndReadsBack) {
   Result b;
   ASSERT_TRUE(ReadResultFile(path, &b, &error)) << error;
   EXPECT_EQ(ToJson(b), ToJson(a));
+  std::string text;
+  ASSERT_TRUE(ReadFile(path, &text, &error));
+  EXPECT_EQ(text.rfind("{\n  \"format\": \"wsyaml-result\",\n", 0), 0u) << text.substr(0, 80);
+  EXPECT_EQ(nlohmann::json::parse(text), ToJson(a));
   EXPECT_FALSE(ReadResultFile(std::string(dir) + "/missing.json", &b, &error));
   EXPECT_NE(error.find("missing.json"), std::string::npos);
   EXPECT_FALSE(WriteFileAtomically(std::string(dir) + "/no/such/dir/x", "x", &error));
