@@ -1,9 +1,6 @@
 // The compiler's entry points: YAML text -> TestPlan, or diagnostics.
 #include "scenario/compiler.h"
 
-#include <fstream>
-#include <sstream>
-
 #include <yaml-cpp/yaml.h>
 
 #include "scenario/context.h"
@@ -233,21 +230,18 @@ CompileResult CompileFile(const std::string& path, CompileOptions options) {
     size_t slash = path.rfind('/');
     options.base_dir = slash == std::string::npos ? "." : path.substr(0, slash == 0 ? 1 : slash);
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf())) {
-    // An empty but existing file reads nothing; tell it apart from a missing one.
-    std::ifstream probe(path);
-    if (probe) return Compile("", options);
+  std::string text;
+  std::string error;
+  if (!ReadSmallFile(path, &text, &error)) {
     CompileResult result;
     Diagnostic d;
     d.file = path;
-    d.message = "cannot read scenario file";
+    d.message = "cannot read scenario file: " + error;
     d.hint = "check the path; scenarios are YAML files such as scenarios/chat.yaml";
     result.diagnostics.push_back(std::move(d));
     return result;
   }
-  return Compile(text.str(), options);
+  return Compile(text, options);
 }
 
 }  // namespace wsyaml::scenario

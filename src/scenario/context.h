@@ -52,6 +52,12 @@ std::string DidYouMean(std::string_view word, const std::vector<std::string>& ca
 bool ParseDurationRange(std::string_view text, graph::DurationRange* range, std::string* error,
                         std::string* hint);
 
+/// Reads a regular file of at most kMaxFileBytes (devices and directories are refused);
+/// false with `error` set.
+bool ReadSmallFile(const std::string& path, std::string* content, std::string* error);
+/// The largest payload or data file the compiler reads.
+inline constexpr size_t kMaxFileBytes = 64u << 20;
+
 /// Where a template is evaluated: which run-time names exist there.
 struct TemplateScope {
   bool msg = false;   ///< ${msg...} (inside an on-message body)

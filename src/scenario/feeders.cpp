@@ -1,5 +1,4 @@
 // `data:` feeders: CSV or JSON files read at compile time into rows of named columns.
-#include <fstream>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -140,12 +139,12 @@ void CompileFeeder(Context& ctx, const std::string& name, const YAML::Node& node
   if (ReadString(ctx, file, csv ? "csv" : "json", &relative)) {
     std::string path =
         !relative.empty() && relative[0] == '/' ? relative : ctx.options.base_dir + "/" + relative;
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    if (!in || !(text << in.rdbuf())) {
-      ctx.reporter.Error(Pos(file), "cannot read data file '" + path + "'",
+    std::string text;
+    std::string error;
+    if (!ReadSmallFile(path, &text, &error)) {
+      ctx.reporter.Error(Pos(file), "cannot read data file '" + path + "': " + error,
                          "paths are relative to the scenario file");
-    } else if ((csv ? ReadCsv : ReadJson)(ctx, path, text.str(), Pos(file), &feeder) &&
+    } else if ((csv ? ReadCsv : ReadJson)(ctx, path, text, Pos(file), &feeder) &&
                feeder.rows.empty()) {
       ctx.reporter.Error(Pos(file), path + ": no rows");
     }

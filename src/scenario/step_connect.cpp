@@ -1,7 +1,5 @@
 // Steps about connections and messages: connect, send (payloads, reply), expect.
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include "scenario/json_compiler.h"
 #include "scenario/step_compiler.h"
@@ -269,14 +267,12 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
     } else if (kind == "file") {
       std::string path =
           !text.empty() && text[0] == '/' ? text : ctx_.options.base_dir + "/" + text;
-      std::ifstream in(path, std::ios::binary);
-      std::ostringstream bytes;
-      if (!in || !(bytes << in.rdbuf())) {
-        ctx_.reporter.Error(Pos(body), "cannot read file '" + path + "'",
+      std::string error;
+      if (!ReadSmallFile(path, &p.bytes, &error)) {
+        ctx_.reporter.Error(Pos(body), "cannot read file '" + path + "': " + error,
                             "paths are relative to the scenario file");
         ok = false;
       }
-      p.bytes = bytes.str();
     }
   }
   if (auto v = value["to"]) {

@@ -1,6 +1,9 @@
 // Plain values: durations, duration ranges, the process environment.
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "scenario/context.h"
 
@@ -104,6 +107,32 @@ std::map<std::string, std::string> ProcessEnvironment() {
     env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
   }
   return env;
+}
+
+bool ReadSmallFile(const std::string& path, std::string* content, std::string* error) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    *error = ec || !std::filesystem::exists(path, ec) ? "no such file" : "not a regular file";
+    return false;
+  }
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec || size > kMaxFileBytes) {
+    *error = ec ? ec.message() : "larger than 64 MiB";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf()) || !in.good()) {
+    // An empty file makes operator<< fail without being an error.
+    if (in && size == 0) {
+      content->clear();
+      return true;
+    }
+    *error = "cannot read it";
+    return false;
+  }
+  *content = text.str();
+  return true;
 }
 
 bool OverlayEnvPairs(const std::vector<std::string>& pairs, std::map<std::string, std::string>* env,

@@ -87,6 +87,7 @@ const BadCase kCases[] = {
     {H "  - send: {base64: \"%%%\"}\n", 3, 20, "not valid base64"},
     {H "  - send: {hex: \"abc\"}\n", 3, 17, "not valid hex"},
     {H "  - send: {file: missing.bin}\n", 3, 18, "cannot read file"},
+    {H "  - send: {file: /dev/zero}\n", 3, 18, "not a regular file"},
     {H "  - send: {text: a, to: nowhere}\n", 3, 25, "unknown connection 'nowhere'"},
     {H "  - send: {json: {\"${vu}\": 1}}\n", 3, 19, "JSON keys must be plain"},
     {H "  - send: {text: a, reply: {match: {text: x}, within: 5}}\n", 3, 55, "add a unit"},

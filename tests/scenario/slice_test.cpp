@@ -283,7 +283,11 @@ TEST(SliceTest, MissingFileHasNoPosition) {
   ASSERT_FALSE(r.ok());
   ASSERT_EQ(r.diagnostics.size(), 1u);
   EXPECT_EQ(r.diagnostics[0].line, 0);
-  EXPECT_EQ(r.diagnostics[0].Headline(), "/nonexistent/x.yaml: error: cannot read scenario file");
+  EXPECT_EQ(r.diagnostics[0].Headline(),
+            "/nonexistent/x.yaml: error: cannot read scenario file: no such file");
+  auto dir = CompileFile(WSYAML_SOURCE_DIR "/scenarios", {});
+  ASSERT_EQ(dir.diagnostics.size(), 1u);
+  EXPECT_NE(dir.diagnostics[0].message.find("not a regular file"), std::string::npos);
 }
 
 TEST(SliceTest, ReportsEveryErrorNotJustTheFirst) {
