@@ -51,10 +51,12 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-void WaitForStopSignal(const sigset_t& set) {
+/// Waits for one of `set` (which must be blocked); returns it.
+int WaitForStopSignal(const sigset_t& set) {
   int signal_number = 0;
   while (sigwait(&set, &signal_number) != 0) {
   }
+  return signal_number;
 }
 
 bool WriteAll(int fd, const void* data, size_t size) {
@@ -178,21 +180,16 @@ int ReservePort(const std::string& host, uint16_t* port) {
   return fd;
 }
 
-int ServeInProcesses(ServeFlags flags) {
-  sigset_t stop_signals = BlockStopSignals();
-  const std::string host = ToOptions(flags).addresses.front();
-  int reserved = ReservePort(host, &flags.port);
-  if (reserved < 0) {
-    std::fprintf(stderr, "wsyaml serve: cannot bind port %u: %s\n", flags.port,
-                 std::strerror(errno));
-    return kExitSetupFailed;
-  }
-  std::vector<pid_t> children;
-  std::vector<int> pipes;
-  bool ok = true;
-  for (int i = 0; i < flags.procs && ok; ++i) {
+struct Children {
+  std::vector<pid_t> pids;
+  std::vector<int> pipes;  // each child's report pipe, read end
+};
+
+/// Forks flags.procs servers on flags.port; true when every one is listening on it.
+bool StartChildren(const ServeFlags& flags, const sigset_t& stop_signals, Children* children) {
+  for (int i = 0; i < flags.procs; ++i) {
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) break;
+    if (pipe2(fds, O_CLOEXEC) != 0) return false;
     pid_t pid = fork();
     if (pid == 0) {
       close(fds[0]);
@@ -201,35 +198,63 @@ int ServeInProcesses(ServeFlags flags) {
     close(fds[1]);
     if (pid < 0) {
       close(fds[0]);
-      break;
+      return false;
     }
-    children.push_back(pid);
-    pipes.push_back(fds[0]);
+    children->pids.push_back(pid);
+    children->pipes.push_back(fds[0]);
     uint16_t child_port = 0;
-    ok = ReadAll(fds[0], &child_port, sizeof(child_port)) && child_port == flags.port;
+    if (!ReadAll(fds[0], &child_port, sizeof(child_port)) || child_port != flags.port) {
+      return false;
+    }
   }
-  close(reserved);
-  ok = ok && static_cast<int>(children.size()) == flags.procs;
-  if (ok) {
-    std::printf("listening on ws://%s:%u\n", host.c_str(), flags.port);
-    std::fflush(stdout);
-    auto closed_port = AnnounceClosedPort(flags);
-    WaitForStopSignal(stop_signals);
-  }
+  return true;
+}
+
+/// Stops every child and sums the counts of those that report.
+server::ServerCounts StopChildren(const Children& children) {
   server::ServerCounts total;
-  for (size_t i = 0; i < children.size(); ++i) {
-    kill(children[i], SIGTERM);
+  for (pid_t pid : children.pids) kill(pid, SIGTERM);
+  for (size_t i = 0; i < children.pids.size(); ++i) {
     server::ServerCounts counts;
-    if (ReadAll(pipes[i], &counts, sizeof(counts))) total += counts;
-    close(pipes[i]);
-    waitpid(children[i], nullptr, 0);
+    if (ReadAll(children.pipes[i], &counts, sizeof(counts))) total += counts;
+    close(children.pipes[i]);
+    waitpid(children.pids[i], nullptr, 0);
   }
+  return total;
+}
+
+int ServeInProcesses(ServeFlags flags) {
+  sigset_t stop_signals = BlockStopSignals();
+  // The parent also wakes up when a child dies, so a crashed server is not silently missing.
+  sigset_t parent_signals = stop_signals;
+  sigaddset(&parent_signals, SIGCHLD);
+  pthread_sigmask(SIG_BLOCK, &parent_signals, nullptr);
+  const std::string host = ToOptions(flags).addresses.front();
+  int reserved = ReservePort(host, &flags.port);
+  if (reserved < 0) {
+    std::fprintf(stderr, "wsyaml serve: cannot bind %s:%u: %s\n", host.c_str(), flags.port,
+                 std::strerror(errno));
+    return kExitSetupFailed;
+  }
+  Children children;
+  bool ok = StartChildren(flags, stop_signals, &children);
+  close(reserved);
   if (!ok) {
+    StopChildren(children);
     std::fprintf(stderr, "wsyaml serve: could not start %d server processes\n", flags.procs);
     return kExitSetupFailed;
   }
+  std::printf("listening on ws://%s:%u\n", host.c_str(), flags.port);
+  std::fflush(stdout);
+  auto closed_port = AnnounceClosedPort(flags);
+  int signal_number = WaitForStopSignal(parent_signals);
+  server::ServerCounts total = StopChildren(children);
   std::printf("%s\n", server::FormatCounts(total).c_str());
   std::fflush(stdout);
+  if (signal_number == SIGCHLD) {
+    std::fprintf(stderr, "wsyaml serve: a server process exited unexpectedly\n");
+    return kExitSetupFailed;
+  }
   return kExitOk;
 }
 

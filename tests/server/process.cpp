@@ -163,10 +163,10 @@ std::string RunPythonSource(const std::string& source, const std::vector<std::st
 }
 
 int PortFromListeningLine(const std::string& line) {
-  const std::string prefix = "listening on ws://";
-  if (line.compare(0, prefix.size(), prefix) != 0) return 0;
+  size_t scheme = line.find(" on ws://");
+  if (scheme == std::string::npos) return 0;
   size_t colon = line.rfind(':');
-  if (colon == std::string::npos || colon < prefix.size()) return 0;
+  if (colon == std::string::npos || colon < scheme + 9) return 0;
   return std::atoi(line.c_str() + colon + 1);
 }
 

@@ -51,7 +51,8 @@ std::string RunPythonSource(const std::string& source, const std::vector<std::st
                             int* exit_code,
                             std::chrono::milliseconds timeout = std::chrono::seconds(40));
 
-/// Parses "listening on ws://HOST:PORT" into PORT; 0 if the line is not like that.
+/// Parses "listening on ws://HOST:PORT" (or "refusing on ws://...") into PORT; 0 if the line
+/// is not like that.
 int PortFromListeningLine(const std::string& line);
 
 }  // namespace wsyaml::testing
