@@ -14,6 +14,7 @@ namespace wsyaml::metrics {
 namespace {
 
 using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;  // keeps the written order: metadata first
 using Agg = graph::Threshold::Aggregate;
 using Op = graph::Threshold::Op;
 
@@ -32,8 +33,8 @@ bool EnumFromName(const std::string& name, const char* const (&names)[N], Enum* 
   return false;
 }
 
-json TagsJson(const std::vector<std::pair<std::string, std::string>>& tags) {
-  json out = json::object();
+ojson TagsJson(const std::vector<std::pair<std::string, std::string>>& tags) {
+  ojson out = ojson::object();
   for (const auto& [k, v] : tags) out[k] = v;
   return out;
 }
@@ -44,21 +45,21 @@ std::vector<std::pair<std::string, std::string>> TagsFromJson(const json& j) {
   return out;
 }
 
-json SeriesJson(MetricId id, const std::vector<std::pair<std::string, std::string>>& tags,
-                const Series& s) {
+ojson SeriesJson(MetricId id, const std::vector<std::pair<std::string, std::string>>& tags,
+                 const Series& s) {
   const MetricInfo& info = Info(id);
-  json j = {{"metric", info.name},
-            {"type", kTypeNames[static_cast<int>(info.type)]},
-            {"tags", TagsJson(tags)},
-            {"count", s.count},
-            {"sum", s.sum}};
+  ojson j = {{"metric", info.name},
+             {"type", kTypeNames[static_cast<int>(info.type)]},
+             {"tags", TagsJson(tags)},
+             {"count", s.count},
+             {"sum", s.sum}};
   if (info.type == MetricType::kGauge) {
     j["gauge"] = s.gauge;
     j["gauge_max"] = s.gauge_max;
   }
   if (info.type == MetricType::kTrend) {
     const Histogram& h = s.histogram;
-    json buckets = json::array();
+    ojson buckets = ojson::array();
     for (const auto& b : h.Buckets()) buckets.push_back({b.low, b.count});
     j["histogram"] = {
         {"min_ns", h.Min()}, {"max_ns", h.Max()}, {"sum_ns", h.Sum()}, {"buckets", buckets}};
@@ -71,7 +72,7 @@ json SeriesJson(MetricId id, const std::vector<std::pair<std::string, std::strin
   return j;
 }
 
-json ThresholdJson(const ThresholdResult& r) {
+ojson ThresholdJson(const ThresholdResult& r) {
   return {{"metric", r.metric},
           {"filter", TagsJson(r.filter)},
           {"source", r.source},
@@ -148,20 +149,20 @@ graph::Threshold ThresholdOf(const ThresholdResult& r) {
   return t;
 }
 
-json ToJson(const Result& r) {
-  json series = json::array();
+ojson ToJson(const Result& r) {
+  ojson series = ojson::array();
   for (const auto& [key, s] : r.shard.series())
     series.push_back(SeriesJson(key.first, r.tags.Tags(key.second), s));
-  json checks = json::array();
+  ojson checks = ojson::array();
   for (const auto& [name, c] : r.shard.checks())
     checks.push_back({{"name", name},
                       {"passes", c.passes},
                       {"fails", c.fails},
                       {"last_failure", c.last_failure}});
-  json errors = json::array();
+  ojson errors = ojson::array();
   for (const auto& [kind, e] : r.shard.errors())
     errors.push_back({{"kind", kind}, {"count", e.count}, {"example", e.example}});
-  json thresholds = json::array();
+  ojson thresholds = ojson::array();
   for (const auto& t : r.thresholds) thresholds.push_back(ThresholdJson(t));
   return {{"format", kResultFormat},
           {"format_version", kResultFormatVersion},
@@ -298,31 +299,22 @@ bool ReadFile(const std::string& path, std::string* content, std::string* error)
 }
 
 std::string FormatResultJson(const Result& result) {
-  static const char* const kOrder[] = {
-      "format",        "format_version", "wsyaml_version", "test",       "start",
-      "start_unix_ms", "duration_s",     "merged_runs",    "thresholds", "checks",
-      "errors",        "metrics",        "timeline"};
-  json j = ToJson(result);
+  ojson j = ToJson(result);
   std::string out = "{";
   bool first = true;
-  auto member = [&](const std::string& key, const json& value) {
+  for (const auto& [key, value] : j.items()) {
     out += first ? "\n  " : ",\n  ";
     first = false;
-    out += json(key).dump() + ": ";
+    out += ojson(key).dump() + ": ";
     if (!value.is_array() || value.empty()) {
       out += value.dump();
-      return;
+      continue;
     }
     // One element per line: readable, diffable, and still small (no per-bucket lines).
     out += "[";
     for (size_t i = 0; i < value.size(); ++i) out += (i ? ",\n    " : "\n    ") + value[i].dump();
     out += "\n  ]";
-  };
-  for (const char* key : kOrder)
-    if (j.contains(key)) member(key, j[key]);
-  for (const auto& [key, value] : j.items())
-    if (std::find(std::begin(kOrder), std::end(kOrder), key) == std::end(kOrder))
-      member(key, value);
+  }
   return out + "\n}\n";
 }
 

@@ -34,7 +34,7 @@ struct Result {
 
 /// The result as JSON: metadata, every series with its tags and histogram buckets, checks,
 /// errors, thresholds and the timeline.
-nlohmann::json ToJson(const Result& result);
+nlohmann::ordered_json ToJson(const Result& result);
 /// Reads what ToJson wrote. False with a one-line *error on malformed input.
 bool FromJson(const nlohmann::json& json, Result* out, std::string* error);
 

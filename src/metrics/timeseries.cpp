@@ -129,10 +129,10 @@ std::string ToNdjson(const TimeSeries& series, int64_t start_unix_ms) {
   return out;
 }
 
-nlohmann::json ToJson(const TimeSeries& series) {
-  nlohmann::json out = nlohmann::json::array();
+nlohmann::ordered_json ToJson(const TimeSeries& series) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& p : series.points()) {
-    nlohmann::json trends = nlohmann::json::object();
+    nlohmann::ordered_json trends = nlohmann::ordered_json::object();
     for (const auto& [name, l] : p.trends)
       trends[name] = {{"count", l.count}, {"p50", l.p50}, {"p95", l.p95}, {"p99", l.p99}};
     out.push_back({{"elapsed_s", p.elapsed_s},

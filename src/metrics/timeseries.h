@@ -68,7 +68,7 @@ std::string ToNdjson(const TimeSeries& series, int64_t start_unix_ms);
 std::string IsoTime(int64_t unix_ms);
 
 /// JSON of the points (the `timeline` of a result file).
-nlohmann::json ToJson(const TimeSeries& series);
+nlohmann::ordered_json ToJson(const TimeSeries& series);
 /// Reads what ToJson wrote; false with *error on malformed input.
 bool FromJson(const nlohmann::json& json, TimeSeries* out, std::string* error);
 

@@ -85,7 +85,7 @@ TEST(ResultTest, FromJsonRejectsGarbage) {
   std::string error;
   EXPECT_FALSE(FromJson(nlohmann::json::parse(R"({"format":"other"})"), &r, &error));
   EXPECT_EQ(error, "not a wsyaml result");
-  nlohmann::json j = ToJson(MakeResult(1, 10, 0));
+  nlohmann::json j = nlohmann::json::parse(ToJson(MakeResult(1, 10, 0)).dump());
   j["metrics"][0]["metric"] = "nope";
   EXPECT_FALSE(FromJson(j, &r, &error));
   EXPECT_EQ(error, "unknown metric 'nope'");
@@ -142,7 +142,7 @@ TEST(ResultTest, WritesAtomicallyAndReadsBack) {
   std::string text;
   ASSERT_TRUE(ReadFile(path, &text, &error));
   EXPECT_EQ(text.rfind("{\n  \"format\": \"wsyaml-result\",\n", 0), 0u) << text.substr(0, 80);
-  EXPECT_EQ(nlohmann::json::parse(text), ToJson(a));
+  EXPECT_EQ(nlohmann::ordered_json::parse(text), ToJson(a));
   EXPECT_FALSE(ReadResultFile(std::string(dir) + "/missing.json", &b, &error));
   EXPECT_NE(error.find("missing.json"), std::string::npos);
   EXPECT_FALSE(WriteFileAtomically(std::string(dir) + "/no/such/dir/x", "x", &error));
