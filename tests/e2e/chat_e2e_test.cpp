@@ -18,11 +18,11 @@ struct ChatRun {
 
 // Three VUs x four sockets; every VU's iteration lasts 5-63 s, so with --duration 6s and
 // --graceful-stop 0s each VU runs one iteration, interrupted at 6 s unless it finished.
-ChatRun RunChat(const std::vector<std::string>& extra_args) {
+ChatRun RunChat(const std::vector<std::string>& extra_args, const std::string& duration = "6s") {
   std::string json = TempDir() + "/result.json";
   std::vector<std::string> args = {WsyamlBinary(), "run",   SourcePath("scenarios/chat.yaml"),
                                    "--vus",        "3",     "--duration",
-                                   "6s",           "--graceful-stop", "0s",
+                                   duration,           "--graceful-stop", "0s",
                                    "-q",           "--out", "json=" + json};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   ChatRun run;
@@ -44,7 +44,9 @@ void ExpectChatNumbers(const ChatRun& run, const nlohmann::json& server) {
   // Every frame the client sent, the server received, and the other way round.
   double sent = CounterTotal(r, MetricId::kWsMsgsSent);
   EXPECT_EQ(server["frames_in"].get<double>(), sent);
-  EXPECT_EQ(server["frames_out"].get<double>(), CounterTotal(r, MetricId::kWsMsgsReceived));
+  // Broadcasts racing the client's closing handshake at the end may be dropped by the client
+  // (RFC 6455 7.1.1: no data after Close), so this direction is an upper bound.
+  EXPECT_GE(server["frames_out"].get<double>(), CounterTotal(r, MetricId::kWsMsgsReceived));
   // Each connection sends one SET_NAME, then SAYs, then at most one LEAVE.
   EXPECT_EQ(server["set_names"].get<double>(), 4 * iterations);
   EXPECT_EQ(server["says"].get<double>(),
@@ -92,7 +94,7 @@ TEST(ChatEndToEnd, RefusedConnectionsAreCountedAndTheRunGoesOn) {
   int port = probe.port();
   probe.Stop();
   ASSERT_GT(port, 0);
-  ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port), "--duration", "2s"});
+  ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port)}, "2s");
   EXPECT_EQ(run.process.exit_code, 0) << run.process.err;
   auto errors = run.result.shard.errors();
   ASSERT_EQ(errors.count("refused"), 1u) << run.process.out;
