@@ -134,6 +134,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("-v,--debug", options->debug, "Print every frame, handshake and close");
   cmd->add_flag("-q,--quiet", options->quiet, "No progress line");
   cmd->add_option("--out", options->outs, "json=FILE or ndjson=FILE (repeatable)");
+  cmd->add_option("--junit", options->junit, "Write a JUnit XML file (checks, thresholds)");
+  cmd->add_option("--report", options->report, "Write a self-contained HTML report");
   cmd->callback([options, &exit_code] {
     std::string error;
     if (!ParseEnvPairs(options.get(), &error)) {

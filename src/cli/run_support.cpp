@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "metrics/html_report.h"
+#include "metrics/junit.h"
 #include "metrics/thresholds.h"
 #include "metrics/timeseries.h"
 #include "scenario/compiler.h"
@@ -191,6 +193,18 @@ bool WriteOutputs(const RunOptions& options, const metrics::Result& result, std:
       *error = "--out: unknown output '" + kind + "' (use json=FILE or ndjson=FILE)";
       ok = false;
     }
+  }
+  std::string write_error;
+  if (!options.junit.empty() &&
+      !metrics::WriteFileAtomically(options.junit, metrics::FormatJUnit(result), &write_error)) {
+    *error = write_error;
+    ok = false;
+  }
+  if (!options.report.empty() &&
+      !metrics::WriteFileAtomically(options.report, metrics::FormatHtmlReport(result),
+                                    &write_error)) {
+    *error = write_error;
+    ok = false;
   }
   return ok;
 }
