@@ -23,7 +23,7 @@ void CollectAssignedNames(const YAML::Node& node, std::set<std::string>* names, 
     for (const auto& item : node) CollectAssignedNames(item, names, depth + 1);
   } else if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;
       if (it->first.IsScalar() && value.IsMap() &&
           (it->first.Scalar() == "set" || it->first.Scalar() == "capture")) {
         for (auto v = value.begin(); v != value.end(); ++v)
@@ -150,7 +150,7 @@ void CompileScenarios(Context& ctx, const YAML::Node& root) {
   }
   CheckKeys(ctx, scenarios, {}, "scenarios");
   for (auto it = scenarios.begin(); it != scenarios.end(); ++it) {
-    const YAML::Node& body = it->second;
+    const YAML::Node body = it->second;
     if (!body.IsMap()) {
       WrongType(ctx, body, "scenario '" + it->first.Scalar() + "'",
                 "a mapping of load, vars, steps");

@@ -102,7 +102,7 @@ bool AppendJson(Context& ctx, const YAML::Node& value, const TemplateScope& scop
   bool first = true;
   std::set<std::string> seen;
   for (auto it = value.begin(); it != value.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     if (!key.IsScalar() || key.Scalar().find("${") != std::string::npos) {
       ctx.reporter.Error(Pos(key), "JSON keys must be plain text, without ${...}");
       ok = false;

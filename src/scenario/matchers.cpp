@@ -16,8 +16,8 @@ bool FlattenJson(Context& ctx, const YAML::Node& map, const graph::JsonPath& pre
   bool ok = true;
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
     if (!key.IsScalar()) {
       ctx.reporter.Error(Pos(key), "JSON keys must be plain text");
       ok = false;
@@ -106,7 +106,7 @@ bool CompileCaptures(Context& ctx, const YAML::Node& node, std::vector<graph::Ca
   bool ok = true;
   std::set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     if (!key.IsScalar() || !seen.insert(key.Scalar()).second) {
       ctx.reporter.Error(Pos(key), "duplicate or invalid capture name");
       ok = false;

@@ -227,12 +227,12 @@ void CompileThresholds(Context& ctx, const YAML::Node& node) {
   }
   CheckKeys(ctx, node, {}, "thresholds");
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     graph::Threshold base;
     const MetricEntry* metric = nullptr;
     if (!key.IsScalar() || !ParseKey(ctx, key, &base, &metric) || !CheckFilter(ctx, key, base))
       continue;
-    const YAML::Node& value = it->second;
+    const YAML::Node value = it->second;
     if (value.IsSequence()) {
       for (const auto& item : value) CompileEntry(ctx, key, item, *metric, base);
     } else if (value.IsScalar() || value.IsMap()) {

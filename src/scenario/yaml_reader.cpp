@@ -37,7 +37,7 @@ bool CheckKeys(Context& ctx, const YAML::Node& map, const std::vector<std::strin
   bool ok = true;
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;
     if (!key.IsScalar()) {
       ctx.reporter.Error(Pos(key), "keys of " + what + " must be plain names");
       ok = false;
