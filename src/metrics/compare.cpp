@@ -69,6 +69,7 @@ std::string Micros(double v) { return FormatMicros(v); }
 std::string Plain(double v) { return FormatNumber(v); }
 std::string Bytes(double v) { return FormatBytes(v); }
 std::string PerSecond(double v) { return FormatNumber(v) + "/s"; }
+std::string BytesPerSecond(double v) { return FormatBytes(v) + "/s"; }
 std::string Percent(double v) { return FormatPercent(v); }
 
 void CompareTrend(Builder& b, const std::string& label, const Series* base, const Series* cur) {
@@ -114,8 +115,8 @@ void CompareMetrics(Builder& b, const Result& base, const Result& cur) {
         auto rate = [](const Result& r) {
           return [&r](const Series& s) { return r.duration_s > 0 ? s.sum / r.duration_s : 0; };
         };
-        b.Row("counter", label + " rate", get(sa, rate(base)), get(sc, rate(cur)), PerSecond,
-              false);
+        b.Row("counter", label + " rate", get(sa, rate(base)), get(sc, rate(cur)),
+              info.unit == Unit::kBytes ? BytesPerSecond : PerSecond, false);
         break;
       }
       case MetricType::kRate: {

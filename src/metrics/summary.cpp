@@ -78,6 +78,28 @@ std::string Mark(const std::string& metric, const graph::Tags& filter,
   return failed ? "✗ " : "✓ ";
 }
 
+// The indented `{ tag:value }` line of a threshold's tag filter.
+Row SubRow(const SummaryInput& in, MetricId id, const std::string& name, const graph::Tags& filter,
+           bool trend) {
+  std::string label = "{ ";
+  for (size_t i = 0; i < filter.size(); ++i)
+    label += (i ? ", " : "") + filter[i].first + ":" + filter[i].second;
+  label += " }";
+  bool has_data = false;
+  Series sub = CollectSeries(*in.shard, *in.tags, id, filter, &has_data);
+  if (id == MetricId::kChecks && filter.size() == 1 && filter[0].first == "check") {
+    auto it = in.shard->checks().find(filter[0].second);
+    if (it != in.shard->checks().end()) {
+      sub.count = it->second.passes + it->second.fails;
+      sub.sum = static_cast<double>(it->second.passes);
+      has_data = sub.count > 0;
+    }
+  }
+  std::vector<std::string> columns = {"no samples"};
+  if (has_data || !trend) columns = Columns(id, sub, in, false);
+  return {Mark(name, filter, in.thresholds), "  " + label, columns, trend};
+}
+
 std::vector<Row> MetricRows(const SummaryInput& in) {
   std::map<std::string, MetricId> present;  // sorted by name, like k6
   for (const auto& [key, series] : in.shard->series()) present[Info(key.first).name] = key.first;
@@ -89,26 +111,13 @@ std::vector<Row> MetricRows(const SummaryInput& in) {
   for (const auto& [name, id] : present) {
     Series all = CollectSeries(*in.shard, *in.tags, id, {});
     const bool trend = Info(id).type == MetricType::kTrend;
-    rows.push_back({Mark(name, {}, in.thresholds), name, Columns(id, all, in, true), trend});
+    std::vector<std::string> columns = {"no samples"};
+    if (!trend || all.histogram.Count() > 0) columns = Columns(id, all, in, true);
+    rows.push_back({Mark(name, {}, in.thresholds), name, columns, trend});
     std::set<graph::Tags> filters;
     for (const auto& r : in.thresholds)
       if (r.metric == name && !r.filter.empty()) filters.insert(r.filter);
-    for (const auto& filter : filters) {
-      std::string label = "{ ";
-      for (size_t i = 0; i < filter.size(); ++i)
-        label += (i ? ", " : "") + filter[i].first + ":" + filter[i].second;
-      label += " }";
-      Series sub = CollectSeries(*in.shard, *in.tags, id, filter);
-      if (id == MetricId::kChecks && filter.size() == 1 && filter[0].first == "check") {
-        auto it = in.shard->checks().find(filter[0].second);
-        if (it != in.shard->checks().end()) {
-          sub.count = it->second.passes + it->second.fails;
-          sub.sum = static_cast<double>(it->second.passes);
-        }
-      }
-      rows.push_back(
-          {Mark(name, filter, in.thresholds), "  " + label, Columns(id, sub, in, false), trend});
-    }
+    for (const auto& filter : filters) rows.push_back(SubRow(in, id, name, filter, trend));
   }
   return rows;
 }
@@ -156,6 +165,7 @@ void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* 
     *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.metric, r.filter) +
             " '" + r.source + "' ";
     *out += r.error.empty() ? FormatObserved(r) : "error: " + r.error;
+    if (r.error.empty() && !r.has_data) *out += " (no samples)";
     *out += "\n";
   }
   *out += "\n";

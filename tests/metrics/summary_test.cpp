@@ -185,3 +185,26 @@ TEST(SummaryTest, GaugesUseTheTimelineRange) {
 
 }  // namespace
 }  // namespace wsyaml::metrics
+
+namespace wsyaml::metrics {
+namespace {
+
+TEST(SummaryTest, ThresholdWithoutSamplesSaysSo) {
+  Fixture f;
+  graph::Threshold ping;
+  ping.metric = "ws_ping";
+  ping.filter = {{"name", "ping"}};
+  ping.source = "p(95) < 50ms";
+  ping.aggregate = graph::Threshold::Aggregate::kPercentile;
+  ping.percentile = 95;
+  ping.value = 50'000;
+  f.input.thresholds = EvaluateThresholds({ping}, f.shard, f.tags, 60);
+  std::string s = FormatSummary(f.input);
+  EXPECT_NE(s.find("✓ ws_ping{name:ping} 'p(95) < 50ms' p(95)=0µs (no samples)"), std::string::npos)
+      << s;
+  EXPECT_NE(LineOf(s, "ws_ping.").find(": no samples"), std::string::npos) << s;
+  EXPECT_NE(LineOf(s, "{ name:ping }").find(": no samples"), std::string::npos) << s;
+}
+
+}  // namespace
+}  // namespace wsyaml::metrics
