@@ -2,7 +2,9 @@
 #include <cmath>
 #include <cstdlib>
 #include <regex>
+#include <sstream>
 
+#include "metrics/metrics.h"
 #include "scenario/sections.h"
 #include "scenario/yaml_reader.h"
 
@@ -13,51 +15,34 @@ namespace {
 using Aggregate = graph::Threshold::Aggregate;
 using Op = graph::Threshold::Op;
 
-enum class MetricKind { kCounter, kTrend, kRate, kGauge };
+using metrics::MetricType;
 
+// What the threshold checks need to know about a metric, from the metrics library's table.
 struct MetricEntry {
-  const char* name;
-  MetricKind kind;
+  MetricType kind;
   bool micros;  // values are durations
-};
-
-// Mirrors metrics::MetricInfo; kept here so the compiler needs no metrics code at link time.
-constexpr MetricEntry kMetrics[] = {
-    {"ws_connecting", MetricKind::kTrend, true},
-    {"ws_session_duration", MetricKind::kTrend, true},
-    {"ws_sessions", MetricKind::kCounter, false},
-    {"ws_msgs_sent", MetricKind::kCounter, false},
-    {"ws_msgs_received", MetricKind::kCounter, false},
-    {"ws_ping", MetricKind::kTrend, true},
-    {"data_sent", MetricKind::kCounter, false},
-    {"data_received", MetricKind::kCounter, false},
-    {"iterations", MetricKind::kCounter, false},
-    {"iteration_duration", MetricKind::kTrend, true},
-    {"interrupted_iterations", MetricKind::kCounter, false},
-    {"dropped_iterations", MetricKind::kCounter, false},
-    {"vus", MetricKind::kGauge, false},
-    {"vus_max", MetricKind::kGauge, false},
-    {"checks", MetricKind::kRate, false},
-    {"ws_reply_time", MetricKind::kTrend, true},
-    {"ws_delivery_time", MetricKind::kTrend, true},
-    {"ws_errors", MetricKind::kCounter, false},
-    {"ws_open", MetricKind::kGauge, false},
-    {"ws_reconnects", MetricKind::kCounter, false},
-    {"ws_close_codes", MetricKind::kCounter, false},
 };
 
 // Tags the engine sets by itself, whatever the scenario says.
 const std::vector<std::string> kBuiltinTags = {"name",   "scenario", "kind", "code",
                                                "status", "check",    "url"};
 
-const MetricEntry* FindEntry(const std::string& name) {
-  for (const auto& m : kMetrics)
-    if (name == m.name) return &m;
-  return nullptr;
+bool FindEntry(const std::string& name, MetricEntry* entry) {
+  metrics::MetricId id;
+  if (!metrics::FindMetric(name, &id)) return false;
+  const metrics::MetricInfo& info = metrics::Info(id);
+  *entry = MetricEntry{info.type, info.unit == metrics::Unit::kMicros};
+  return true;
 }
 
-bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t,
-              const MetricEntry** metric) {
+std::vector<std::string> MetricNames() {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < static_cast<size_t>(metrics::MetricId::kCount); ++i)
+    names.push_back(metrics::Info(static_cast<metrics::MetricId>(i)).name);
+  return names;
+}
+
+bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t, MetricEntry* metric) {
   static const std::regex kKey(R"(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\{(.*)\})?\s*)");
   std::smatch m;
   const std::string text = key.Scalar();
@@ -66,11 +51,8 @@ bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t,
     return false;
   }
   t->metric = m[1];
-  *metric = FindEntry(t->metric);
-  if (!*metric) {
-    std::vector<std::string> names;
-    for (const auto& e : kMetrics) names.push_back(e.name);
-    std::string hint = DidYouMean(t->metric, names);
+  if (!FindEntry(t->metric, metric)) {
+    std::string hint = DidYouMean(t->metric, MetricNames());
     ctx.reporter.Error(Pos(key), "unknown metric '" + t->metric + "'",
                        hint.empty() ? "see docs/language.md for the metric names" : hint);
     return false;
@@ -154,12 +136,12 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
                                     : Aggregate::kRate;
   }
   bool trend_only = t->aggregate == Aggregate::kPercentile || t->aggregate == Aggregate::kMed;
-  if (trend_only && metric.kind != MetricKind::kTrend) {
+  if (trend_only && metric.kind != MetricType::kTrend) {
     ctx.reporter.Error(Pos(node), agg + " needs a time metric; " + t->metric + " is not one",
                        "use count, rate, min, max or avg");
     return false;
   }
-  if (metric.kind == MetricKind::kRate && t->aggregate != Aggregate::kRate &&
+  if (metric.kind == MetricType::kRate && t->aggregate != Aggregate::kRate &&
       t->aggregate != Aggregate::kCount) {
     ctx.reporter.Error(Pos(node), t->metric + " is a rate; use rate (e.g. rate > 0.99)");
     return false;
@@ -229,14 +211,14 @@ void CompileThresholds(Context& ctx, const YAML::Node& node) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node key = it->first;
     graph::Threshold base;
-    const MetricEntry* metric = nullptr;
+    MetricEntry metric{};
     if (!key.IsScalar() || !ParseKey(ctx, key, &base, &metric) || !CheckFilter(ctx, key, base))
       continue;
     const YAML::Node value = it->second;
     if (value.IsSequence()) {
-      for (const auto& item : value) CompileEntry(ctx, key, item, *metric, base);
+      for (const auto& item : value) CompileEntry(ctx, key, item, metric, base);
     } else if (value.IsScalar() || value.IsMap()) {
-      CompileEntry(ctx, key, value, *metric, base);
+      CompileEntry(ctx, key, value, metric, base);
     } else {
       WrongType(ctx, value, "threshold", "a list of expressions", "e.g. [\"p(95) < 500ms\"]");
     }

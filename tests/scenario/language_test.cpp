@@ -1,6 +1,7 @@
 // The Language issue, compile side: every remaining step, matcher, function, feeder, load
 // profile, scenario map and threshold compiles to the expected graph.
 #include "compile_helpers.h"
+#include "metrics/metrics.h"
 
 namespace wsyaml::scenario::testing {
 namespace {
@@ -274,6 +275,18 @@ thresholds:
   EXPECT_TRUE(t[6].abort_on_fail);
   EXPECT_EQ(t[6].delay_abort_eval, seconds(10));
   EXPECT_EQ(t[7].op, graph::Threshold::Op::kNe);
+}
+
+TEST(LanguageTest, EveryMetricOfTheMetricsLibraryTakesAThreshold) {
+  for (size_t i = 0; i < static_cast<size_t>(metrics::MetricId::kCount); ++i) {
+    const metrics::MetricInfo& info = metrics::Info(static_cast<metrics::MetricId>(i));
+    std::string expr = info.unit == metrics::Unit::kMicros       ? "p(90) < 1s"
+                       : info.type == metrics::MetricType::kRate ? "rate > 0.5"
+                                                                 : "count >= 0";
+    auto r = CompileText("target: builtin:echo\nsteps: [ping]\nthresholds:\n  " +
+                         std::string(info.name) + ": [\"" + expr + "\"]\n");
+    EXPECT_TRUE(r.ok()) << info.name << "\n" << AllDiagnostics(r);
+  }
 }
 
 TEST(LanguageTest, StepsAfterCloseWarn) {
