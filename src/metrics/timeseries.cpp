@@ -7,6 +7,17 @@
 namespace wsyaml::metrics {
 
 void TimeSeries::Sample(double elapsed_s, const Shard& cumulative) {
+  if (!points_.empty() && elapsed_s - last_elapsed_s_ < kMinInterval) {
+    // A sliver (e.g. the final sample right after a tick) would show absurd per-second rates:
+    // fold it into the previous point by recomputing that point over both intervals.
+    points_.pop_back();
+    last_elapsed_s_ = before_elapsed_s_;
+    last_counters_ = before_counters_;
+    last_trends_ = before_trends_;
+  }
+  before_elapsed_s_ = last_elapsed_s_;
+  before_counters_ = last_counters_;
+  before_trends_ = last_trends_;
   TimePoint point;
   point.elapsed_s = elapsed_s;
   point.interval_s = elapsed_s - last_elapsed_s_;

@@ -36,8 +36,11 @@ class TimeSeries {
  public:
   /// Appends the interval ending at `elapsed_s`: counters and trends are the difference
   /// between `cumulative` (everything recorded since the start, merged) and the previous
-  /// call's; gauges are read as they are.
+  /// call's; gauges are read as they are. An interval shorter than kMinInterval (e.g. the
+  /// final sample right after a tick) replaces the previous point with one spanning both.
   void Sample(double elapsed_s, const Shard& cumulative);
+  /// Shortest interval (seconds) that gets its own point.
+  static constexpr double kMinInterval = 0.5;
   /// Appends a ready point (e.g. when reading a file).
   void Add(TimePoint point) { points_.push_back(std::move(point)); }
   /// The points, in order.
@@ -56,6 +59,10 @@ class TimeSeries {
   double last_elapsed_s_ = 0;
   std::map<MetricId, double> last_counters_;   ///< cumulative counter sums at the last Sample
   std::map<MetricId, Histogram> last_trends_;  ///< cumulative merged histograms
+  // The state before the last point, to recompute it when a sliver follows.
+  double before_elapsed_s_ = 0;
+  std::map<MetricId, double> before_counters_;
+  std::map<MetricId, Histogram> before_trends_;
 };
 
 /// The ndjson lines of one point: one JSON object per metric, each ending in '\n'.

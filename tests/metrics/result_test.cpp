@@ -163,6 +163,14 @@ TEST(TimeSeriesTest, SampleComputesPerSecondDeltas) {
   ts.Sample(2, cumulative);
   ts.Sample(2.5, cumulative);
   ASSERT_EQ(ts.points().size(), 3u);
+  EXPECT_DOUBLE_EQ(ts.points()[2].interval_s, 0.5);
+  // A sliver right after: folded into the last point, which then spans 2 .. 2.6 s.
+  cumulative.Add(MetricId::kWsMsgsSent, 2);
+  ts.Sample(2.6, cumulative);
+  ASSERT_EQ(ts.points().size(), 3u);
+  EXPECT_DOUBLE_EQ(ts.points()[2].elapsed_s, 2.6);
+  EXPECT_NEAR(ts.points()[2].interval_s, 0.6, 1e-9);
+  EXPECT_EQ(ts.points()[2].counters.at("ws_msgs_sent"), 2);
   const TimePoint& p1 = ts.points()[0];
   const TimePoint& p2 = ts.points()[1];
   EXPECT_EQ(p1.counters.at("ws_msgs_sent"), 5);
@@ -173,7 +181,6 @@ TEST(TimeSeriesTest, SampleComputesPerSecondDeltas) {
   EXPECT_NEAR(p2.trends.at("ws_reply_time").p50, 50000, 500);  // only the second's samples
   EXPECT_EQ(p2.trends.at("ws_reply_time").count, 100u);
   EXPECT_EQ(ts.points()[2].trends.count("ws_reply_time"), 0u);
-  EXPECT_DOUBLE_EQ(ts.points()[2].interval_s, 0.5);
   double lo, hi;
   ASSERT_TRUE(ts.GaugeRange("ws_open", &lo, &hi));
   EXPECT_EQ(lo, 2);
