@@ -279,8 +279,17 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   serve->add_option("--address,-a", flags->addresses,
-                    "Loopback address to listen on (repeatable; default 127.0.0.1)");
+                    "Loopback address to listen on, or a range like 127.0.0.1-8 (repeatable; "
+                    "default 127.0.0.1)");
   serve->callback([flags, &exit_code] {
+    std::vector<std::string> addresses;
+    std::string error;
+    if (!server::ExpandAddressRanges(flags->addresses, &addresses, &error)) {
+      std::fprintf(stderr, "wsyaml serve: %s\n", error.c_str());
+      exit_code = kExitInvalid;
+      return;
+    }
+    flags->addresses = addresses;
     RaiseFileLimit();
     exit_code = flags->procs > 1 ? ServeInProcesses(*flags) : ServeInProcess(*flags);
   });

@@ -49,6 +49,12 @@ struct ServerCounts {
 /// The counts as one line of JSON, e.g. {"connections":4,"open":0,...,"says":12,...}.
 std::string FormatCounts(const ServerCounts& counts);
 
+/// Expands address ranges for ServerOptions::addresses: "127.0.0.1-127.0.0.8" or
+/// "127.0.0.1-8" (IPv4, last octet only) become each address; others are copied. False and
+/// `*error` set for a malformed range.
+bool ExpandAddressRanges(const std::vector<std::string>& in, std::vector<std::string>* out,
+                         std::string* error);
+
 /// How to start a server.
 struct ServerOptions {
   Kind kind = Kind::kEcho;

@@ -91,6 +91,31 @@ std::unique_ptr<ReferenceServer> ReferenceServer::Start(Kind kind, uint16_t port
   return Start(options, error);
 }
 
+bool ExpandAddressRanges(const std::vector<std::string>& in, std::vector<std::string>* out,
+                         std::string* error) {
+  for (const std::string& item : in) {
+    size_t dash = item.find('-');
+    if (dash == std::string::npos) {
+      out->push_back(item);
+      continue;
+    }
+    std::string first = item.substr(0, dash);
+    std::string last = item.substr(dash + 1);
+    if (last.find('.') == std::string::npos) last = first.substr(0, first.rfind('.') + 1) + last;
+    asio::error_code ec1, ec2;
+    asio::ip::address_v4 from = asio::ip::make_address_v4(first, ec1);
+    asio::ip::address_v4 to = asio::ip::make_address_v4(last, ec2);
+    uint32_t begin = from.to_uint();
+    uint32_t end = to.to_uint();
+    if (ec1 || ec2 || (begin >> 8) != (end >> 8) || begin > end) {
+      *error = "not an address range like 127.0.0.1-127.0.0.8 or 127.0.0.1-8: " + item;
+      return false;
+    }
+    for (uint32_t a = begin; a <= end; ++a) out->push_back(asio::ip::address_v4(a).to_string());
+  }
+  return true;
+}
+
 std::unique_ptr<ClosedPort> ClosedPort::Open(std::string* error) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};

@@ -121,6 +121,34 @@ TEST_F(ServeCommandTest, ChaosAlsoNamesAPortThatRefusesTcp) {
   EXPECT_EQ(counts["rejected"], 1);
 }
 
+TEST_F(ServeCommandTest, ListensOnARangeOfLoopbackAddresses) {
+  int port = 0;
+  auto server = Serve({"echo", "--address", "127.0.0.1-3", "--threads", "2"}, &port);
+  ASSERT_GT(port, 0);
+  int exit_code = 0;
+  std::string out = testing::RunPythonSource(R"(
+import asyncio, sys, websockets
+async def main():
+    got = []
+    for host in ["127.0.0.1", "127.0.0.2", "127.0.0.3"]:
+        async with websockets.connect(f"ws://{host}:{sys.argv[1]}/") as ws:
+            await ws.send(host)
+            got.append(await ws.recv())
+    try:
+        await websockets.connect(f"ws://127.0.0.4:{sys.argv[1]}/", open_timeout=5)
+        got.append("127.0.0.4 accepted")
+    except OSError:
+        got.append("127.0.0.4 refused")
+    print(" ".join(got))
+asyncio.run(main())
+)",
+                                             {std::to_string(port)}, &exit_code);
+  EXPECT_EQ(exit_code, 0) << out;
+  EXPECT_EQ(out, "127.0.0.1 127.0.0.2 127.0.0.3 127.0.0.4 refused\n");
+  json counts = StopAndCount(*server, SIGTERM, &exit_code);
+  EXPECT_EQ(counts["connections"], 3);
+}
+
 TEST_F(ServeCommandTest, UnknownKindIsAUsageError) {
   auto child = Child::Start({WSYAML_BINARY, "serve", "gopher"});
   ASSERT_TRUE(child);

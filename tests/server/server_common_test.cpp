@@ -79,5 +79,23 @@ TEST(StartTest, ListensOnSeveralLoopbackAddressesOnOnePort) {
   EXPECT_GT(server->port(), 0);
 }
 
+TEST(ExpandAddressRangesTest, ExpandsTheLastOctet) {
+  std::vector<std::string> out;
+  std::string error;
+  ASSERT_TRUE(ExpandAddressRanges({"127.0.0.1-127.0.0.3", "::1", "127.0.1.9-10"}, &out, &error))
+      << error;
+  EXPECT_EQ(out, (std::vector<std::string>{"127.0.0.1", "127.0.0.2", "127.0.0.3", "::1",
+                                           "127.0.1.9", "127.0.1.10"}));
+}
+
+TEST(ExpandAddressRangesTest, RejectsMalformedRanges) {
+  std::string error;
+  for (const char* bad : {"127.0.0.5-127.0.0.1", "127.0.0.1-127.0.1.1", "127.0.0.1-x", "a-b"}) {
+    std::vector<std::string> out;
+    EXPECT_FALSE(ExpandAddressRanges({bad}, &out, &error)) << bad;
+    EXPECT_NE(error.find(bad), std::string::npos) << error;
+  }
+}
+
 }  // namespace
 }  // namespace wsyaml::server
