@@ -28,6 +28,19 @@ const StepCompiler::StepKind StepCompiler::kSteps[] = {
     {"fail", &StepCompiler::Fail, true, false},
 };
 
+namespace {
+
+// Steps that act on the current connection (a send `to:` a named one does not).
+bool NeedsConnection(const graph::Step::Action& a) {
+  if (const auto* send = std::get_if<graph::Send>(&a)) return send->to.empty();
+  if (const auto* wait = std::get_if<graph::Wait>(&a)) return !wait->all;
+  return std::holds_alternative<graph::Expect>(a) || std::holds_alternative<graph::Close>(a) ||
+         std::holds_alternative<graph::Ping>(a) || std::holds_alternative<graph::OnMessage>(a) ||
+         std::holds_alternative<graph::OnEvent>(a);
+}
+
+}  // namespace
+
 const StepCompiler::StepKind* StepCompiler::Find(const std::string& name) const {
   for (const auto& kind : kSteps)
     if (name == kind.name) return &kind;
@@ -61,9 +74,13 @@ bool StepCompiler::CompileList(const YAML::Node& list, const StepScope& scope,
     if (ok) out->push_back(std::move(step));
     return ok;
   }
+  StepScope current = scope;
   for (const auto& item : list) {
     graph::Step step;
-    if (CompileStep(item, scope, &step)) {
+    if (CompileStep(item, current, &step)) {
+      // A linear connect: the steps after it act on its connection.
+      const auto* connect = std::get_if<graph::Connect>(&step.action);
+      if (connect && !connect->has_steps) current.connection = true;
       out->push_back(std::move(step));
     } else {
       ok = false;
@@ -113,7 +130,13 @@ bool StepCompiler::CompileStep(const YAML::Node& item, const StepScope& scope, g
     return false;
   }
   out->pos = Pos(key);
-  return (this->*kind->handler)(value, key, scope, out);
+  if (!(this->*kind->handler)(value, key, scope, out)) return false;
+  if (!scope.connection && NeedsConnection(out->action)) {
+    ctx_.reporter.Error(Pos(key), "'" + name + "' needs an open connection, and none is open here",
+                        "put `- connect: URL` before it, or move it into a connect's steps: [...]");
+    return false;
+  }
+  return true;
 }
 
 bool StepCompiler::CompileBody(const YAML::Node& node, const std::string& handler, bool msg,

@@ -177,7 +177,7 @@ steps:
 
 TEST(LanguageTest, LoadProfiles) {
   auto load = [](const std::string& yaml) {
-    auto plan = MustCompile("target: builtin:echo\nload: " + yaml + "\nsteps: [ping]\n");
+    auto plan = MustCompile("target: builtin:echo\nload: " + yaml + "\nsteps: [{log: x}]\n");
     return plan.scenarios.empty() ? graph::LoadProfile{} : plan.scenarios[0].load;
   };
   auto ramp = load("{stages: [{duration: 30s, target: 20}, {duration: 1m, target: 0}]}");
@@ -198,7 +198,7 @@ TEST(LanguageTest, LoadProfiles) {
   auto once = load("{vus: 3}");
   EXPECT_EQ(once.kind, graph::LoadProfile::Kind::kPerVuIterations);
   EXPECT_EQ(once.iterations, 1);
-  auto none = MustCompile("target: builtin:echo\nsteps: [ping]\n");
+  auto none = MustCompile("target: builtin:echo\nsteps: [{log: x}]\n");
   ASSERT_EQ(none.scenarios.size(), 1u);
   EXPECT_EQ(none.scenarios[0].load.iterations, 1);
   EXPECT_EQ(none.scenarios[0].load.vus, 1);
@@ -283,7 +283,7 @@ TEST(LanguageTest, EveryMetricOfTheMetricsLibraryTakesAThreshold) {
     std::string expr = info.unit == metrics::Unit::kMicros       ? "p(90) < 1s"
                        : info.type == metrics::MetricType::kRate ? "rate > 0.5"
                                                                  : "count >= 0";
-    auto r = CompileText("target: builtin:echo\nsteps: [ping]\nthresholds:\n  " +
+    auto r = CompileText("target: builtin:echo\nsteps: [{log: x}]\nthresholds:\n  " +
                          std::string(info.name) + ": [\"" + expr + "\"]\n");
     EXPECT_TRUE(r.ok()) << info.name << "\n" << AllDiagnostics(r);
   }
