@@ -102,6 +102,7 @@ int Run(const RunOptions& options) {
   summary.test_name = plan.name;
   summary.duration_s = result.duration_s;
   summary.thresholds = result.thresholds;
+  summary.timeline = &result.timeline;
   std::cout << metrics::FormatSummary(summary);
   if (builtin) {
     builtin->Stop();

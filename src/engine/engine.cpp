@@ -10,6 +10,7 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
+#include "engine/load_profile.h"
 #include "engine/vu.h"
 #include "engine/ws_transport.h"
 
@@ -56,15 +57,18 @@ class AsioScheduler : public Scheduler {
   TimePoint armed_ = TimePoint::max();
 };
 
-constexpr auto kDefaultMaxDuration = std::chrono::minutes(10);
+// How often the coordinator follows the load profile.
+constexpr graph::Micros kLoopStep = std::chrono::milliseconds(10);
 
 }  // namespace
 
 // One thread: an io_context, its transport and timers, a metric shard and a slice of VUs.
+// Each VU slot follows its scenario's load model: loop until stopped (constant VUs), a fixed
+// number of iterations, loop while within the ramping target, or wait for arrivals.
 class Engine::Worker {
  public:
   Worker(Engine& engine, int index)
-      : engine_(engine), index_(index), work_(asio::make_work_guard(io_)), scheduler_(io_) {
+      : engine_(engine), work_(asio::make_work_guard(io_)), scheduler_(io_) {
     transport_ = MakeWebSocketTransport(io_);
     ctx_.scheduler = &scheduler_;
     ctx_.transport = transport_.get();
@@ -78,40 +82,77 @@ class Engine::Worker {
     ctx_.rng.seed(std::random_device{}() + static_cast<uint64_t>(index) * 7919);
   }
 
-  /// Adds a VU before Start(); `iterations` < 0 = loop until stopped.
-  void AddVu(int scenario, int id, int iterations, graph::Micros start_delay) {
-    slots_.push_back({std::make_unique<Vu>(ctx_, engine_.plan_.scenarios[scenario], id), scenario,
-                      iterations, start_delay});
+  /// Adds a VU before Start(). `rank` is its 1-based place within its scenario (ramping VUs
+  /// run while rank <= target); `iterations` < 0 = loop until stopped.
+  void AddVu(int scenario, int id, int rank, int iterations, graph::Micros start_delay) {
+    Slot slot;
+    slot.vu = std::make_unique<Vu>(ctx_, engine_.plan_.scenarios[scenario], id);
+    slot.scenario = scenario;
+    slot.rank = rank;
+    slot.remaining = iterations;
+    slot.start_delay = start_delay;
+    slot.kind = engine_.plan_.scenarios[scenario].load.kind;
+    slots_.push_back(std::move(slot));
     busy_.fetch_add(1);
   }
 
   void Start() {
     thread_ = std::thread([this] {
       TimePoint start = scheduler_.Now();
-      for (size_t i = 0; i < slots_.size(); ++i)
+      for (size_t i = 0; i < slots_.size(); ++i) {
+        if (slots_[i].kind == graph::LoadProfile::Kind::kArrivalRate) continue;
+        if (slots_[i].kind == graph::LoadProfile::Kind::kRampingVus) {
+          slots_[i].parked = true;  // waits for SetRampingTarget
+          continue;
+        }
         scheduler_.Schedule(start + slots_[i].start_delay, [this, i] { StartNext(i); });
+      }
       io_.run();
     });
   }
 
-  /// No new iterations for `scenario` (-1 = all).
-  void StopStarting(int scenario) {
-    asio::post(io_, [this, scenario] {
+  /// Ramping VUs: VUs of `scenario` with rank <= target may start iterations.
+  void SetRampingTarget(int scenario, int target) {
+    asio::post(io_, [this, scenario, target] {
       for (size_t i = 0; i < slots_.size(); ++i) {
         Slot& slot = slots_[i];
-        if (scenario >= 0 && slot.scenario != scenario) continue;
-        if (slot.stopped) continue;
+        if (slot.scenario != scenario) continue;
+        slot.target = target;
+        if (slot.parked && slot.rank <= target && !slot.stopped) {
+          slot.parked = false;
+          StartNext(i);
+        }
+      }
+    });
+  }
+
+  /// Arrival rate: starts `count` iterations of `scenario`, spread evenly over `window`.
+  /// An arrival that finds every VU busy is dropped and counted (dropped_iterations).
+  void Arrive(int scenario, int count, graph::Micros window) {
+    asio::post(io_, [this, scenario, count, window] {
+      TimePoint now = scheduler_.Now();
+      for (int k = 0; k < count; ++k) {
+        scheduler_.Schedule(now + window * k / count, [this, scenario] { StartArrival(scenario); });
+      }
+    });
+  }
+
+  /// No new iterations for `scenario`.
+  void StopStarting(int scenario) {
+    asio::post(io_, [this, scenario] {
+      for (Slot& slot : slots_) {
+        if (slot.scenario != scenario || slot.stopped) continue;
         slot.stopped = true;
         if (!slot.vu->running()) MarkDone(slot);
       }
     });
   }
 
-  /// Interrupts the running iterations of `scenario` (-1 = all).
+  /// Interrupts the running iterations of `scenario`.
   void Interrupt(int scenario) {
     asio::post(io_, [this, scenario] {
       for (Slot& slot : slots_) {
-        if (scenario >= 0 && slot.scenario != scenario) continue;
+        if (slot.scenario != scenario) continue;
         slot.stopped = true;
         if (slot.vu->running()) {
           slot.vu->Interrupt();
@@ -149,16 +190,20 @@ class Engine::Worker {
     return future;
   }
 
-  /// VUs with iterations left or running.
+  /// VU slots not yet finished for good.
   int busy() const { return busy_.load(); }
   metrics::Shard& shard() { return shard_; }
 
  private:
   struct Slot {
     std::unique_ptr<Vu> vu;
-    int scenario;
-    int remaining;
-    graph::Micros start_delay;
+    int scenario = 0;
+    int rank = 0;
+    int remaining = -1;
+    int target = 0;
+    graph::Micros start_delay{0};
+    graph::LoadProfile::Kind kind{};
+    bool parked = false;
     bool stopped = false;
     bool done = false;
   };
@@ -170,8 +215,27 @@ class Engine::Worker {
       MarkDone(slot);
       return;
     }
+    if (slot.kind == graph::LoadProfile::Kind::kRampingVus && slot.rank > slot.target) {
+      slot.parked = true;  // ramped down: the iteration that ran was allowed to finish
+      return;
+    }
     if (slot.remaining > 0) --slot.remaining;
     slot.vu->StartIteration([this, index](Vu&, bool) { StartNext(index); });
+  }
+
+  void StartArrival(int scenario) {
+    for (Slot& slot : slots_) {
+      if (slot.scenario != scenario || slot.stopped || slot.vu->running()) continue;
+      Slot* s = &slot;
+      slot.vu->StartIteration([this, s](Vu&, bool) {
+        if (s->stopped) MarkDone(*s);
+      });
+      return;
+    }
+    bool stopped = true;
+    for (Slot& slot : slots_)
+      if (slot.scenario == scenario && !slot.stopped) stopped = false;
+    if (!stopped) shard_.Add(metrics::MetricId::kDroppedIterations, 1);
   }
 
   void MarkDone(Slot& slot) {
@@ -181,7 +245,6 @@ class Engine::Worker {
   }
 
   Engine& engine_;
-  int index_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   AsioScheduler scheduler_;
@@ -205,34 +268,48 @@ void Engine::Stop(bool now) {
 
 RunOutcome Engine::Run() {
   using Clock = std::chrono::steady_clock;
-  int total_vus = 0;
-  for (const auto& scenario : plan_.scenarios) total_vus += scenario.load.vus;
-  int threads = std::max(1, std::min(options_.threads, std::max(1, total_vus)));
+  using Kind = graph::LoadProfile::Kind;
+  const int procs = std::max(1, options_.proc_count);
+  // This process runs every procs-th VU (and 1/procs of each arrival rate).
+  auto mine = [&](int id) { return (id - 1) % procs == options_.proc_index; };
+  int my_vus = 0;
+  {
+    int id = 0;
+    for (const auto& scenario : plan_.scenarios)
+      for (int rank = 1; rank <= MaxVus(scenario.load); ++rank) my_vus += mine(++id) ? 1 : 0;
+  }
+  int threads = std::max(1, std::min(options_.threads, std::max(1, my_vus)));
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
 
-  // VU starts are spread over a short window so the server does not see a thundering herd.
-  int next_id = 1;
   struct ScenarioClock {
+    Kind kind;
     Clock::duration end;
     Clock::duration graceful;
     bool stopping = false;
     bool interrupted = false;
+    int ramp_target = -1;
+    double arrivals_started = 0;
+    int next_worker = 0;
   };
   std::vector<ScenarioClock> clocks;
+  int next_id = 1;
+  int placed = 0;
+  int vus_max = 0;
   for (size_t s = 0; s < plan_.scenarios.size(); ++s) {
     const graph::LoadProfile& load = plan_.scenarios[s].load;
-    bool iterations = load.kind == graph::LoadProfile::Kind::kPerVuIterations;
-    graph::Micros duration = load.duration;
-    if (duration.count() <= 0) duration = kDefaultMaxDuration;
+    graph::Micros duration = ScenarioDuration(load);
+    int max_vus = MaxVus(load);
+    vus_max += max_vus;
+    // VU starts are spread over a short window so the server does not see a thundering herd.
     graph::Micros spread = std::min<graph::Micros>(1s, duration / 10);
-    for (int i = 0; i < load.vus; ++i) {
-      graph::Micros delay = load.vus > 1 ? spread * i / load.vus : graph::Micros(0);
-      workers[(next_id - 1) % threads]->AddVu(static_cast<int>(s), next_id,
-                                               iterations ? load.iterations : -1, delay);
-      ++next_id;
+    int iterations = load.kind == Kind::kPerVuIterations ? load.iterations : -1;
+    for (int rank = 1; rank <= max_vus; ++rank, ++next_id) {
+      if (!mine(next_id)) continue;
+      graph::Micros delay = max_vus > 1 ? spread * (rank - 1) / max_vus : graph::Micros(0);
+      workers[placed++ % threads]->AddVu(static_cast<int>(s), next_id, rank, iterations, delay);
     }
-    clocks.push_back({duration, load.graceful_stop});
+    clocks.push_back({load.kind, duration, load.graceful_stop});
   }
 
   Clock::time_point start = Clock::now();
@@ -247,9 +324,51 @@ RunOutcome Engine::Run() {
   Clock::time_point next_tick = start + 1s;
   Clock::time_point hard_deadline = Clock::time_point::max();
   while (true) {
-    std::this_thread::sleep_for(20ms);
     Clock::time_point now = Clock::now();
     Clock::duration elapsed = now - start;
+    if (stop_requests_.load() > 0 && !interrupted) {
+      interrupted = true;
+      for (ScenarioClock& clock : clocks) clock.end = std::min(clock.end, elapsed);
+    }
+    if (stop_now_.load()) {
+      for (ScenarioClock& clock : clocks) clock.graceful = Clock::duration(0);
+    }
+    for (size_t s = 0; s < clocks.size(); ++s) {
+      ScenarioClock& clock = clocks[s];
+      const graph::LoadProfile& load = plan_.scenarios[s].load;
+      auto t = std::chrono::duration_cast<graph::Micros>(elapsed);
+      if (!clock.stopping && clock.kind == Kind::kRampingVus) {
+        int target = RampingTarget(load, t);
+        if (target != clock.ramp_target) {
+          clock.ramp_target = target;
+          for (auto& worker : workers) worker->SetRampingTarget(static_cast<int>(s), target);
+        }
+      }
+      if (!clock.stopping && clock.kind == Kind::kArrivalRate) {
+        // Whole arrivals due by the end of the next loop step, this process's share.
+        double due = ArrivalsUntil(load, std::min<graph::Micros>(t + kLoopStep, std::chrono::duration_cast<graph::Micros>(clock.end))) / procs;
+        int count = static_cast<int>(due - clock.arrivals_started);
+        if (count > 0) {
+          clock.arrivals_started += count;
+          // Round-robin in small batches so every worker's VU pool is used.
+          int batch = std::max(1, count / threads);
+          while (count > 0) {
+            int n = std::min(batch, count);
+            workers[clock.next_worker++ % threads]->Arrive(static_cast<int>(s), n, kLoopStep);
+            count -= n;
+          }
+        }
+      }
+      if (!clock.stopping && elapsed >= clock.end) {
+        clock.stopping = true;
+        for (auto& worker : workers) worker->StopStarting(static_cast<int>(s));
+      }
+      if (clock.stopping && !clock.interrupted && elapsed >= clock.end + clock.graceful) {
+        clock.interrupted = true;
+        for (auto& worker : workers) worker->Interrupt(static_cast<int>(s));
+        hard_deadline = std::min(hard_deadline, now + 3s);
+      }
+    }
     if (now >= next_tick) {
       next_tick += 1s;
       if (options_.on_tick) {
@@ -263,26 +382,8 @@ RunOutcome Engine::Run() {
                          cumulative);
       }
     }
-    if (stop_requests_.load() > 0 && !interrupted) {
-      interrupted = true;
-      for (ScenarioClock& clock : clocks) clock.end = std::min(clock.end, elapsed);
-    }
-    if (stop_now_.load()) {
-      for (ScenarioClock& clock : clocks) clock.graceful = Clock::duration(0);
-    }
-    for (size_t s = 0; s < clocks.size(); ++s) {
-      ScenarioClock& clock = clocks[s];
-      if (!clock.stopping && elapsed >= clock.end) {
-        clock.stopping = true;
-        for (auto& worker : workers) worker->StopStarting(static_cast<int>(s));
-      }
-      if (clock.stopping && !clock.interrupted && elapsed >= clock.end + clock.graceful) {
-        clock.interrupted = true;
-        for (auto& worker : workers) worker->Interrupt(static_cast<int>(s));
-        hard_deadline = std::min(hard_deadline, now + 3s);
-      }
-    }
     if (all_idle() || now >= hard_deadline) break;
+    std::this_thread::sleep_for(kLoopStep);
   }
   for (auto& worker : workers) worker->Shutdown();
   for (auto& worker : workers) worker->Join();
@@ -292,7 +393,7 @@ RunOutcome Engine::Run() {
   outcome.duration =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   outcome.interrupted = interrupted;
-  outcome.vus_max = total_vus;
+  outcome.vus_max = vus_max;
   return outcome;
 }
 

@@ -21,6 +21,10 @@ struct EngineOptions {
   int threads = 1;       ///< worker threads (each an io_context)
   std::string base_url;  ///< the target as ws://host:port (builtin targets already resolved)
   bool debug = false;    ///< print frames and handshakes
+  /// Worker processes share one run: this process runs VUs whose (id - 1) % proc_count ==
+  /// proc_index, and 1/proc_count of each arrival rate.
+  int proc_index = 0;
+  int proc_count = 1;
   /// Called about once a second from the coordinator thread with the time since start and
   /// every sample so far (merged from the workers).
   std::function<void(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative)> on_tick;
@@ -31,7 +35,7 @@ struct RunOutcome {
   metrics::Shard merged;                ///< all workers' samples
   std::chrono::milliseconds duration{};  ///< wall time of the run
   bool interrupted = false;             ///< stopped by Stop() before its natural end
-  int vus_max = 0;                      ///< VUs allocated
+  int vus_max = 0;                      ///< VUs allocated by the whole run (all processes)
 };
 
 /// Executes a TestPlan.

@@ -1,5 +1,6 @@
 #include "engine/template_eval.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <regex>

@@ -146,9 +146,10 @@ bool Vu::Execute(Fiber& fiber, const graph::Step& step) {
       conn->state = Conn::State::kClosed;
       ConnEnded(*conn, false);
     }
-  } else if (std::get_if<graph::Ping>(&action)) {
+  } else if (auto* ping = std::get_if<graph::Ping>(&action)) {
     if (conn && conn->state == Conn::State::kOpen) {
-      conn->pings.push_back(ctx_.scheduler->Now());
+      uint32_t tags = ctx_.TagsFor(ping, scenario_, conn->spec->tags, ping->name);
+      conn->pings.emplace_back(ctx_.scheduler->Now(), tags);
       conn->socket->Ping("wsyaml");
     }
   } else if (auto* expect = std::get_if<graph::Expect>(&action)) {

@@ -1,5 +1,6 @@
 // Connection events and timers of a VU.
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <utility>
 
@@ -25,13 +26,30 @@ int64_t MillisSinceEpoch() {
       .count();
 }
 
+// A ms-since-epoch timestamp: a JSON number, or text that starts with one ("1732500000000 hi").
+bool TimestampAt(const MessageView& msg, const graph::JsonPath& path, int64_t* ms) {
+  const nlohmann::json* value = msg.At(path);
+  if (!value) return false;
+  if (value->is_number()) {
+    *ms = value->get<int64_t>();
+    return true;
+  }
+  if (!value->is_string()) return false;
+  const std::string& text = value->get_ref<const std::string&>();
+  size_t digits = 0;
+  while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  if (digits == 0 || digits > 18) return false;
+  *ms = std::stoll(text.substr(0, digits));
+  return true;
+}
+
 }  // namespace
 
 void Vu::Conn::OnPong(std::string_view) {
   if (pings.empty()) return;
-  TimePoint sent = pings.front();
+  auto [sent, ping_tags] = pings.front();
   pings.erase(pings.begin());
-  vu->ctx_.shard->Record(MetricId::kWsPing, vu->ctx_.scheduler->Now() - sent, tags);
+  vu->ctx_.shard->Record(MetricId::kWsPing, vu->ctx_.scheduler->Now() - sent, ping_tags);
 }
 
 void Vu::OpenConn(Conn& conn) {
@@ -129,9 +147,9 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
                                                   : std::string();
     }
     if (on.measure) {
-      const nlohmann::json* since = msg.At(on.measure->since);
-      if (since && since->is_number()) {
-        int64_t delta_ms = std::max<int64_t>(0, MillisSinceEpoch() - since->get<int64_t>());
+      int64_t sent_ms = 0;
+      if (TimestampAt(msg, on.measure->since, &sent_ms)) {
+        int64_t delta_ms = std::max<int64_t>(0, MillisSinceEpoch() - sent_ms);
         uint32_t tags = ctx_.TagsFor(&*on.measure, scenario_, conn.spec->tags, on.measure->name);
         ctx_.shard->Record(MetricId::kWsDeliveryTime, std::chrono::milliseconds(delta_ms), tags);
       }

@@ -92,7 +92,8 @@ struct Vu::Conn : ConnectionListener {
   std::vector<Handler> handlers;
   std::list<ActiveTimer> timers;
   std::list<PendingReply> replies;
-  std::vector<TimePoint> pings;  ///< send times of pings awaiting their pong
+  /// Pings awaiting their pong: send time and the tags of the ws_ping sample.
+  std::vector<std::pair<TimePoint, uint32_t>> pings;
   std::unique_ptr<Fiber> program;  ///< the connection's own steps (asynchronous connect)
   std::vector<Fiber*> waiters;     ///< fibers waiting on this connection
 };

@@ -34,7 +34,7 @@ uint32_t WorkerContext::TagsFor(const void* key, const graph::Scenario& scenario
   auto it = tag_cache.find(key);
   if (it != tag_cache.end()) return it->second;
   std::vector<std::pair<std::string, std::string>> all;
-  if (plan && plan->scenarios.size() > 1) all.emplace_back("scenario", scenario.name);
+  all.emplace_back("scenario", scenario.name.empty() ? "default" : scenario.name);
   for (const auto& tag : scenario.tags) all.push_back(tag);
   for (const auto& tag : step_tags) all.push_back(tag);
   if (!name.empty()) all.emplace_back("name", name);
