@@ -239,6 +239,8 @@ bool Worker::OnValidate(Endpoint* endpoint, Hdl hdl) {
   if (ec) return false;
   con->room = RoomFromResource(con->get_resource());
   if (con->room.empty()) {
+    // set_status/set_body have no error_code overloads; they throw only outside the HTTP
+    // request phase, and validate runs inside it.
     con->set_status(websocketpp::http::status_code::not_found);
     con->set_body("not a chat room: use /ws/crocochat/<room>/\n");
     Bump(counts_.rejected);
