@@ -50,14 +50,20 @@ bool Drain(int fd, std::string* into) {
 }  // namespace
 
 ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seconds limit,
-                         const std::vector<std::string>& extra_env) {
+                         const std::vector<std::string>& extra_env,
+                         std::vector<TimedSignal> signals) {
   ProcessResult result;
   int out_fd = -1, err_fd = -1;
   pid_t pid = Spawn(args, extra_env, &out_fd, &err_fd);
   if (pid < 0) return result;
-  auto deadline = std::chrono::steady_clock::now() + limit;
+  auto started = std::chrono::steady_clock::now();
+  auto deadline = started + limit;
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
+    while (!signals.empty() && std::chrono::steady_clock::now() - started >= signals.front().at) {
+      kill(pid, signals.front().signal);
+      signals.erase(signals.begin());
+    }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
@@ -68,7 +74,7 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
     pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     fds[0].fd = out_open ? out_fd : -1;
     fds[1].fd = err_open ? err_fd : -1;
-    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 200))) < 0) continue;
+    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 50))) < 0) continue;
     if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) out_open = Drain(out_fd, &result.out);
     if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = Drain(err_fd, &result.err);
   }
@@ -121,6 +127,16 @@ std::string ServerProcess::Stop() {
   close(out_fd_);
   pid_ = -1;
   return buffered_;
+}
+
+std::string WriteTempFile(const std::string& name, const std::string& text) {
+  std::string path = TempDir() + "/" + name;
+  FILE* f = fopen(path.c_str(), "w");
+  if (f) {
+    fputs(text.c_str(), f);
+    fclose(f);
+  }
+  return path;
 }
 
 std::string WsyamlBinary() { return WSYAML_BINARY; }

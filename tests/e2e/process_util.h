@@ -19,9 +19,19 @@ struct ProcessResult {
   std::string err;  ///< stderr
 };
 
+/// A signal to send to a child at a time after its start.
+struct TimedSignal {
+  std::chrono::milliseconds at;
+  int signal;
+};
+
 /// Runs `args` (args[0] is the program) with a time limit; kills it when the limit passes.
 ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seconds limit,
-                         const std::vector<std::string>& extra_env = {});
+                         const std::vector<std::string>& extra_env = {},
+                         std::vector<TimedSignal> signals = {});
+
+/// Writes `text` to a new file `name` in a fresh temporary directory; returns its path.
+std::string WriteTempFile(const std::string& name, const std::string& text);
 
 /// A server child process that prints `listening on ws://127.0.0.1:PORT` first.
 class ServerProcess {
