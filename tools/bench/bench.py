@@ -1,0 +1,476 @@
+#!/usr/bin/python3
+"""Runs wsyaml side by side with its baselines and prints ratios (see tools/bench/run.sh).
+
+Every process is bounded in time (a kill timer) and every target is loopback. Results go to
+stdout as tables and to --json as one document, for docs/performance.md.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCENARIOS = os.path.join(HERE, "scenarios")
+
+
+class Bench:
+    def __init__(self, build, log_dir):
+        self.wsyaml = os.path.join(build, "wsyaml")
+        self.minimal = os.path.join(build, "wsbench_minimal")
+        self.sink = os.path.join(build, "wsbench_sink")
+        self.timer_baseline = os.path.join(build, "timer_baseline")
+        self.log_dir = log_dir
+        self.log_index = 0
+
+    # ---- processes -------------------------------------------------------------------------
+
+    def log_file(self, name):
+        self.log_index += 1
+        return open(os.path.join(self.log_dir, "%02d-%s.log" % (self.log_index, name)), "w+")
+
+    def spawn(self, cmd, name, stdout_pipe=False):
+        """Starts a process; stderr (and stdout unless piped) go to a log file."""
+        log = self.log_file(name)
+        log.write("$ " + " ".join(cmd) + "\n")
+        log.flush()
+        out = subprocess.PIPE if stdout_pipe else log
+        proc = subprocess.Popen(cmd, stdout=out, stderr=log, text=True)
+        proc.bench_log = log
+        return proc
+
+    def measured(self, cmd, name, timeout):
+        """Runs cmd to its end (killed after timeout s); returns (stdout, cpu_s, wall_s).
+        CPU seconds come from wait4, so they cover the whole process and all its threads."""
+        out = tempfile.TemporaryFile("w+")
+        log = self.log_file(name)
+        log.write("$ " + " ".join(cmd) + "\n")
+        log.flush()
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=log, text=True)
+        killer = threading.Timer(timeout, lambda: proc.kill())
+        killer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        killer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - start
+        out.seek(0)
+        text = out.read()
+        log.write(text)
+        log.write("\n[exit %d, cpu %.3f s, wall %.3f s]\n" %
+                  (proc.returncode, usage.ru_utime + usage.ru_stime, wall))
+        log.close()
+        return text, usage.ru_utime + usage.ru_stime, wall
+
+    @staticmethod
+    def stop(proc, sig=signal.SIGTERM, timeout=15):
+        """Signals proc and waits (kills after timeout); returns its remaining stdout."""
+        if getattr(proc, "bench_done", False):
+            return ""
+        if proc.poll() is None:
+            proc.send_signal(sig)
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+        proc.bench_done = True
+        return out or ""
+
+    def start_server(self, procs=1, addresses=None):
+        """wsyaml serve echo --threads 1; returns (proc, port)."""
+        cmd = [self.wsyaml, "serve", "echo", "--port", "0", "--threads", "1",
+               "--procs", str(procs)]
+        for address in addresses or []:
+            cmd += ["--address", address]
+        proc = self.spawn(cmd, "serve", stdout_pipe=True)
+        line = read_line(proc, 15)
+        match = re.search(r":(\d+)\s*$", line or "")
+        if not match:
+            raise RuntimeError("server did not start: %r" % line)
+        return proc, int(match.group(1))
+
+    def run_wsyaml(self, scenario, url, args, name, timeout):
+        """wsyaml run ... --out json; returns (result json, cpu_s, wall_s)."""
+        result = os.path.join(self.log_dir, "%s.json" % name)
+        cmd = [self.wsyaml, "run", scenario, "--target", url, "--quiet",
+               "--out", "json=" + result] + args
+        _, cpu, wall = self.measured(cmd, name, timeout)
+        with open(result) as f:
+            return json.load(f), cpu, wall
+
+
+def read_line(proc, timeout):
+    """One stdout line of proc, or None after timeout seconds."""
+    box = []
+    reader = threading.Thread(target=lambda: box.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return box[0].strip() if box else None
+
+
+def last_json(text):
+    for line in reversed(text.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError("no JSON line in %r" % text[-300:])
+
+
+def counter(result, metric):
+    """Sum of a counter over all its tag sets in a wsyaml result file."""
+    return sum(m.get("sum", 0) for m in result["metrics"] if m["metric"] == metric)
+
+
+def rss_kib(pid):
+    """VmRSS of pid and of its descendants (a --procs server's children), in KiB."""
+    total = 0
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                for child in f.read().split():
+                    total += rss_kib(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
+def established(port):
+    """Client-side established TCP connections to a loopback port."""
+    out = subprocess.run(["ss", "-Htn", "state", "established", "( dport = :%d )" % port],
+                         capture_output=True, text=True, timeout=30).stdout
+    return sum(1 for line in out.splitlines() if line.strip())
+
+
+def wait_until(predicate, timeout, step=0.25):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def machine():
+    with open("/proc/meminfo") as f:
+        mem_kib = int(f.readline().split()[1])
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ports = f.read().split()
+    import resource
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "kernel": os.uname().release,
+        "cpu": cpu_model(),
+        "nofile_hard": resource.getrlimit(resource.RLIMIT_NOFILE)[1],
+        "ephemeral_ports": int(ports[1]) - int(ports[0]) + 1,
+        "loadavg_start": loadavg(),
+    }
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "?"
+
+
+# ---- (a) echo throughput ---------------------------------------------------------------------
+
+def throughput(b, counts, seconds):
+    server, port = b.start_server()
+    target = "ws://127.0.0.1:%d" % port
+    rows = []
+    try:
+        for n in counts:
+            out, m_cpu, _ = b.measured(
+                [b.minimal, "--url", target + "/", "--connections", str(n), "--duration",
+                 str(seconds), "--mode", "pingpong"], "minimal-pingpong-%d" % n, seconds + 30)
+            m_msgs = last_json(out)["messages"]
+            result, w_cpu, _ = b.run_wsyaml(
+                os.path.join(SCENARIOS, "pingpong.yaml"), target,
+                ["--vus", str(n), "--duration", "%ds" % seconds, "--threads", "1"],
+                "wsyaml-pingpong-%d" % n, seconds + 60)
+            w_msgs = counter(result, "ws_msgs_received")
+            row = {
+                "connections": n,
+                "minimal_msgs": m_msgs, "minimal_cpu_s": m_cpu,
+                "minimal_us_per_msg": 1e6 * m_cpu / max(m_msgs, 1),
+                "wsyaml_msgs": w_msgs, "wsyaml_cpu_s": w_cpu,
+                "wsyaml_us_per_msg": 1e6 * w_cpu / max(w_msgs, 1),
+            }
+            row["ratio"] = row["minimal_us_per_msg"] / max(row["wsyaml_us_per_msg"], 1e-9)
+            row["met"] = row["ratio"] >= 0.8
+            rows.append(row)
+            print("  %4d conns: minimal %.2f us/msg (%d msgs), wsyaml %.2f us/msg (%d msgs),"
+                  " ratio %.2f" % (n, row["minimal_us_per_msg"], m_msgs,
+                                   row["wsyaml_us_per_msg"], w_msgs, row["ratio"]), flush=True)
+    finally:
+        b.stop(server)
+    return rows
+
+
+# ---- (b) idle memory -------------------------------------------------------------------------
+
+PER_PROCESS = 16000  # connections per client process: under the 20,000 open-files limit
+PER_ADDRESS = 25000  # connections per destination address: under the ~28k ephemeral ports
+
+
+def layout(n):
+    """How n connections are spread: [(address, count)] for the clients, server procs."""
+    procs = -(-n // PER_PROCESS)
+    shares = [n // procs + (1 if i < n % procs else 0) for i in range(procs)]
+    clients = [("127.0.0.%d" % (i + 1), share) for i, share in enumerate(shares)]
+    server_procs = max(1, -(-n // 15000))
+    return clients, server_procs
+
+
+def start_idle_server(b, clients, server_procs):
+    addresses = ["127.0.0.1-127.0.0.%d" % len(clients)] if len(clients) > 1 else None
+    server, port = b.start_server(procs=server_procs, addresses=addresses)
+    time.sleep(0.5)
+    return server, port, rss_kib(server.pid)
+
+
+def memory_minimal(b, n, hold):
+    clients, server_procs = layout(n)
+    server, port, s_before = start_idle_server(b, clients, server_procs)
+    procs = []
+    try:
+        for address, share in clients:
+            procs.append(b.spawn(
+                [b.minimal, "--url", "ws://%s:%d/" % (address, port), "--connections", str(share),
+                 "--duration", str(hold), "--mode", "idle"], "minimal-idle-%d" % n,
+                stdout_pipe=True))
+        start = time.monotonic()
+        for proc in procs:
+            read_line(proc, hold)
+        connect_s = time.monotonic() - start
+        time.sleep(1)
+        c_open = sum(rss_kib(p.pid) for p in procs)
+        s_open = rss_kib(server.pid)
+        finals = [last_json(b.stop(p)) for p in procs]
+    finally:
+        for p in procs:
+            b.stop(p, signal.SIGKILL)
+        b.stop(server)
+    opened = sum(f["opened"] for f in finals)
+    c_before = sum(f["rss_before_kib"] for f in finals)
+    errors = sorted({f["first_error"] for f in finals if f["first_error"]})
+    return memory_row("minimal", n, opened, c_before, c_open, s_before, s_open, connect_s, errors)
+
+
+def memory_wsyaml(b, n, hold):
+    clients, server_procs = layout(n)
+    server, port, s_before = start_idle_server(b, clients, server_procs)
+    procs = []
+    try:
+        for address, share in clients:
+            procs.append(b.spawn(
+                [b.wsyaml, "run", os.path.join(SCENARIOS, "idle.yaml"), "--target",
+                 "ws://%s:%d" % (address, port), "--vus", str(share), "--duration",
+                 "%ds" % hold, "--threads", "1", "--quiet"], "wsyaml-idle-%d" % n))
+        time.sleep(2.5)  # every VU is allocated and asleep; the connects start at 4 s
+        c_before = sum(rss_kib(p.pid) for p in procs)
+        start = time.monotonic()
+        wait_until(lambda: established(port) >= n, hold)
+        connect_s = time.monotonic() - start - 1.5
+        time.sleep(1)
+        opened = established(port)
+        c_open = sum(rss_kib(p.pid) for p in procs)
+        s_open = rss_kib(server.pid)
+        for p in procs:
+            b.stop(p, signal.SIGINT, timeout=30)
+    finally:
+        for p in procs:
+            b.stop(p, signal.SIGKILL)
+        b.stop(server)
+    errors = []
+    for p in procs:
+        p.bench_log.seek(0)
+        errors += re.findall(r"^\s*(?:ws_errors|error).*$", p.bench_log.read(), re.M)[:3]
+    row = memory_row("wsyaml", n, opened, c_before, c_open, s_before, s_open, connect_s, errors)
+    row["client_rss_before_kib"] = c_before
+    return row
+
+
+def memory_row(tool, n, opened, c_before, c_open, s_before, s_open, connect_s, errors):
+    per = lambda delta: delta * 1024 / 1000 / max(opened, 1)  # KB (1000 bytes) per connection
+    row = {
+        "tool": tool, "connections": n, "opened": opened,
+        "client_kb_per_conn": per(c_open - c_before), "server_kb_per_conn": per(s_open - s_before),
+        "client_rss_open_kib": c_open, "server_rss_open_kib": s_open,
+        "seconds_to_open": connect_s, "errors": errors,
+    }
+    print("  %-7s %6d conns (%d open): client %.2f KB/conn, server %.2f KB/conn%s" % (
+        tool, n, opened, row["client_kb_per_conn"], row["server_kb_per_conn"],
+        ("  errors: %s" % errors) if errors else ""), flush=True)
+    return row
+
+
+def memory(b, counts, hold):
+    rows = []
+    for n in counts:
+        rows.append(memory_minimal(b, n, hold))
+        rows.append(memory_wsyaml(b, n, hold))
+    # VU state: what the VUs add before any connection, from the two smallest wsyaml runs.
+    ws = [r for r in rows if r["tool"] == "wsyaml"]
+    if len(ws) >= 2:
+        a, z = ws[0], ws[1]
+        vu_kb = ((z["client_rss_before_kib"] - a["client_rss_before_kib"]) * 1024 / 1000 /
+                 (z["connections"] - a["connections"]))
+        for r in ws:
+            r["vu_kb"] = vu_kb
+            r["client_kb_per_conn_with_vu"] = r["client_kb_per_conn"] + vu_kb
+            r["met"] = r["client_kb_per_conn_with_vu"] <= 10
+        print("  wsyaml VU state before connecting: %.2f KB/VU" % vu_kb, flush=True)
+    return rows
+
+
+# ---- (c) timers ------------------------------------------------------------------------------
+
+def timers(b, vus, seconds):
+    out, base_cpu, _ = b.measured(
+        [b.timer_baseline, "--timers", str(vus), "--interval-ms", "1000", "--duration",
+         str(seconds)], "timer-baseline", seconds + 30)
+    base = last_json(out)
+    every = os.path.join(SCENARIOS, "every.yaml")
+    quiet = os.path.join(b.log_dir, "every-1h.yaml")
+    with open(every) as f, open(quiet, "w") as g:
+        g.write(f.read().replace("interval: 1s", "interval: 1h"))
+    args = ["--vus", str(vus), "--duration", "%ds" % seconds, "--threads", "1"]
+    _, fire_cpu, _ = b.run_wsyaml(every, "ws://127.0.0.1:9", args, "wsyaml-every-1s",
+                                  seconds + 60)
+    _, idle_cpu, _ = b.run_wsyaml(quiet, "ws://127.0.0.1:9", args, "wsyaml-every-1h",
+                                  seconds + 60)
+    # VU starts are spread over 1 s and the first fire is 1 s after the start: each VU fires
+    # about seconds - 1 times (timer_baseline plans its timers the same way and counts).
+    fires = vus * (seconds - 1)
+    lateness = timer_lateness(b, vus, seconds)
+    row = {
+        "timers": vus, "seconds": seconds,
+        "baseline_fires": base["fires"], "baseline_cpu_s": base_cpu,
+        "baseline_us_per_fire": 1e6 * base_cpu / max(base["fires"], 1),
+        "baseline_lateness_p50_us": base["lateness_p50_us"],
+        "baseline_lateness_p99_us": base["lateness_p99_us"],
+        "wsyaml_fires_estimated": fires, "wsyaml_cpu_s": fire_cpu,
+        "wsyaml_cpu_s_no_fires": idle_cpu,
+        "wsyaml_us_per_fire": 1e6 * (fire_cpu - idle_cpu) / fires,
+        "wsyaml_lateness_p50_us": lateness["lateness_p50_us"],
+        "wsyaml_lateness_p99_us": lateness["lateness_p99_us"],
+        "wsyaml_lateness_max_us": lateness["lateness_max_us"],
+        "wsyaml_lateness_samples": lateness["samples"],
+    }
+    row["cpu_met"] = row["wsyaml_us_per_fire"] <= row["baseline_us_per_fire"]
+    row["lateness_met"] = row["wsyaml_lateness_p99_us"] <= 2000
+    print("  baseline (steady_timer each): %.2f us/fire, lateness p50 %d us p99 %d us" % (
+        row["baseline_us_per_fire"], base["lateness_p50_us"], base["lateness_p99_us"]))
+    print("  wsyaml (every: 1s):           %.2f us/fire, lateness p50 %d us p99 %d us"
+          " (max %d us, %d samples, measured at the sink)" % (
+              row["wsyaml_us_per_fire"], row["wsyaml_lateness_p50_us"],
+              row["wsyaml_lateness_p99_us"], row["wsyaml_lateness_max_us"],
+              row["wsyaml_lateness_samples"]), flush=True)
+    return row
+
+
+def timer_lateness(b, vus, seconds):
+    """wsyaml every-send.yaml against wsbench_sink, which reports lateness of arrivals."""
+    sink = b.spawn([b.sink, "--interval-ms", "1000", "--port", "0", "--skip", "1"], "sink",
+                   stdout_pipe=True)
+    try:
+        line = read_line(sink, 15) or ""
+        port = int(re.search(r":(\d+)\s*$", line).group(1))
+        b.run_wsyaml(os.path.join(SCENARIOS, "every-send.yaml"), "ws://127.0.0.1:%d" % port,
+                     ["--vus", str(vus), "--duration", "%ds" % seconds, "--threads", "1"],
+                     "wsyaml-every-send", seconds + 60)
+        return last_json(b.stop(sink))
+    finally:
+        b.stop(sink, signal.SIGKILL)
+
+
+# ---- (d) connection rate ---------------------------------------------------------------------
+
+def connection_rate(b, concurrency, seconds):
+    server, port = b.start_server()
+    target = "ws://127.0.0.1:%d" % port
+    try:
+        out, m_cpu, _ = b.measured(
+            [b.minimal, "--url", target + "/", "--connections", str(concurrency), "--duration",
+             str(seconds), "--mode", "churn"], "minimal-churn", seconds + 30)
+        m = last_json(out)
+        time.sleep(1)
+        result, w_cpu, _ = b.run_wsyaml(
+            os.path.join(SCENARIOS, "churn.yaml"), target,
+            ["--vus", str(concurrency), "--duration", "%ds" % seconds, "--threads", "1"],
+            "wsyaml-churn", seconds + 60)
+    finally:
+        b.stop(server)
+    w_sessions = counter(result, "ws_sessions")
+    row = {
+        "concurrency": concurrency, "seconds": seconds,
+        "minimal_per_s": m["opened"] / seconds, "minimal_us_per_conn": 1e6 * m_cpu / max(m["opened"], 1),
+        "minimal_failed": m["failed"],
+        "wsyaml_per_s": w_sessions / seconds, "wsyaml_us_per_conn": 1e6 * w_cpu / max(w_sessions, 1),
+        "wsyaml_errors": counter(result, "ws_errors"),
+    }
+    row["ratio"] = row["wsyaml_per_s"] / max(row["minimal_per_s"], 1e-9)
+    print("  minimal %.0f conn/s (%.1f us CPU each), wsyaml %.0f conn/s (%.1f us CPU each),"
+          " ratio %.2f" % (row["minimal_per_s"], row["minimal_us_per_conn"], row["wsyaml_per_s"],
+                           row["wsyaml_us_per_conn"], row["ratio"]), flush=True)
+    return row
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--build", required=True, help="build directory with the binaries")
+    parser.add_argument("--full", action="store_true", help="also 100k idle connections")
+    parser.add_argument("--only", default="abcd", help="sections to run, e.g. ab")
+    parser.add_argument("--seconds", type=int, default=5, help="throughput/churn run length")
+    parser.add_argument("--timer-seconds", type=int, default=15)
+    parser.add_argument("--json", help="write every figure here")
+    args = parser.parse_args()
+    b = Bench(args.build, tempfile.mkdtemp(prefix="wsyaml-bench-"))
+    report = {"machine": machine(), "log_dir": b.log_dir}
+    print("machine: %(nproc)d cores (%(cpu)s), %(memory_gib)s GiB, kernel %(kernel)s, "
+          "open files %(nofile_hard)d, %(ephemeral_ports)d ephemeral ports, load %(loadavg_start)s"
+          % report["machine"])
+    print("logs: " + b.log_dir, flush=True)
+    started = time.monotonic()
+    if "a" in args.only:
+        print("(a) echo throughput, client CPU per message (one worker thread):", flush=True)
+        report["throughput"] = throughput(b, [1, 50, 500], args.seconds)
+    if "b" in args.only:
+        print("(b) idle memory per connection:", flush=True)
+        counts = [1000, 10000] + ([100000] if args.full else [])
+        report["memory"] = memory(b, counts, 120)
+    if "c" in args.only:
+        print("(c) timers: 10k VUs with every: 1s:", flush=True)
+        report["timers"] = timers(b, 10000, args.timer_seconds)
+    if "d" in args.only:
+        print("(d) connection rate (connect, close on open, again; 50 at a time):", flush=True)
+        report["connection_rate"] = connection_rate(b, 50, args.seconds)
+    report["machine"]["loadavg_end"] = loadavg()
+    report["wall_s"] = round(time.monotonic() - started, 1)
+    print("done in %.0f s, load %s" % (report["wall_s"], report["machine"]["loadavg_end"]))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=1)
+        print("figures: " + args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
