@@ -1,0 +1,83 @@
+// Every example in scenarios/ runs end to end against the built-in servers: exit 0 (or the
+// code its comments document), no errors, and at least one iteration.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "scenario_runner.h"
+
+namespace wsyaml::testing {
+namespace {
+
+using metrics::MetricId;
+
+struct Example {
+  std::vector<std::string> args;  ///< flags that keep the run short
+  int exit_code = 0;
+};
+
+// Examples that need flags to stay short; the rest run as written (each is a few seconds).
+const std::map<std::string, Example>& Overrides() {
+  static const std::map<std::string, Example> overrides = {
+      // 10 VUs x 4 sockets for 1 m as written; iterations last 5-63 s.
+      {"chat.yaml", {{"--vus", "2", "--duration", "6s", "--graceful-stop", "0s"}, 0}},
+      {"reconnect.yaml", {{"--duration", "3s"}, 0}},
+  };
+  return overrides;
+}
+
+std::vector<std::string> ExampleFiles() {
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(SourcePath("scenarios"))) {
+    if (entry.is_regular_file() && entry.path().extension() == ".yaml")
+      files.push_back(entry.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+class ExampleScenario : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ExampleScenario, RunsCleanlyAgainstTheBuiltinServers) {
+  const std::string& file = GetParam();
+  Example example;
+  auto it = Overrides().find(file);
+  if (it != Overrides().end()) example = it->second;
+  ScenarioRun run =
+      RunScenarioFile(SourcePath("scenarios/" + file), example.args, std::chrono::seconds(60));
+  ASSERT_FALSE(run.process.timed_out) << run.Output();
+  EXPECT_EQ(run.process.exit_code, example.exit_code) << run.Output();
+  ASSERT_TRUE(run.has_result) << run.Output();
+  // Iterations cut short by the end of the test count too (chat.yaml's last 5-63 s).
+  EXPECT_GT(run.Counter(MetricId::kIterations) + run.Counter(MetricId::kInterruptedIterations), 0)
+      << run.Output();
+  EXPECT_GT(run.Counter(MetricId::kWsSessions), 0) << run.Output();
+  EXPECT_TRUE(run.result.shard.errors().empty()) << run.DescribeErrors();
+  // No warnings at compile time either.
+  EXPECT_EQ(run.process.err.find("warning:"), std::string::npos) << run.process.err;
+  for (const auto& t : run.result.thresholds)
+    EXPECT_TRUE(t.passed) << metrics::ThresholdTarget(t.metric, t.filter) << ": " << t.source
+                          << " observed " << t.observed << (t.has_data ? "" : " (no samples)")
+                          << (t.error.empty() ? "" : " error: " + t.error);
+  ASSERT_TRUE(run.builtin.is_object()) << "not run against a built-in server:\n" << run.Output();
+  EXPECT_GT(run.builtin["connections"].get<int>(), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ExampleScenario, ::testing::ValuesIn(ExampleFiles()),
+                         [](const ::testing::TestParamInfo<std::string>& info) {
+                           std::string name = info.param.substr(0, info.param.find('.'));
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(ExampleScenarios, AtLeastEightExamplesAndEveryOverrideNamesOne) {
+  std::vector<std::string> files = ExampleFiles();
+  EXPECT_GE(files.size(), 8u);
+  for (const auto& [file, example] : Overrides())
+    EXPECT_NE(std::find(files.begin(), files.end(), file), files.end()) << file;
+}
+
+}  // namespace
+}  // namespace wsyaml::testing
