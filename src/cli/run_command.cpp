@@ -60,6 +60,10 @@ int Run(const RunOptions& options) {
                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   engine_options.base_url = base_url;
   engine_options.debug = options.debug;
+  for (const std::string& name : options.secret_env) {
+    auto it = compile_options.env.find(name);
+    if (it != compile_options.env.end()) engine_options.secrets.push_back(it->second);
+  }
   int64_t start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
@@ -131,6 +135,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--iterations", options->iterations, "Override load.iterations (per VU)");
   cmd->add_option("--target", options->target, "Override the scenario's target");
   cmd->add_option("-e,--env", options->env_pairs, "Set ${env.NAME}: -e NAME=VALUE");
+  cmd->add_option("--secret", options->secret_env,
+                  "Mask the value of env NAME in --debug and log output (repeatable)");
   cmd->add_option("--threads", options->threads, "Worker threads (default: cores)");
   cmd->add_flag("-v,--debug", options->debug, "Print every frame, handshake and close");
   cmd->add_flag("-q,--quiet", options->quiet, "No progress line");

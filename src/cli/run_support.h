@@ -28,6 +28,7 @@ struct RunOptions {
   int iterations = 0;      ///< 0 = as in the file
   std::string target;      ///< empty = as in the file
   std::vector<std::string> env_pairs;  ///< NAME=VALUE as given
+  std::vector<std::string> secret_env;  ///< env names whose values are masked in output
   std::map<std::string, std::string> env;
   int threads = 0;  ///< 0 = one per core
   bool debug = false;

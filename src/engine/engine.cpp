@@ -78,6 +78,7 @@ class Engine::Worker {
     ctx_.plan = &engine.plan_;
     ctx_.base_url = engine.options_.base_url;
     ctx_.debug = engine.options_.debug;
+    ctx_.secrets = engine.options_.secrets;
     ctx_.feeder_cursors = &engine.feeder_cursors_;
     ctx_.rng.seed(std::random_device{}() + static_cast<uint64_t>(index) * 7919);
   }

@@ -21,6 +21,7 @@ struct EngineOptions {
   int threads = 1;       ///< worker threads (each an io_context)
   std::string base_url;  ///< the target as ws://host:port (builtin targets already resolved)
   bool debug = false;    ///< print frames and handshakes
+  std::vector<std::string> secrets;  ///< values masked in --debug and log output
   /// Worker processes share one run: this process runs VUs whose (id - 1) % proc_count ==
   /// proc_index, and 1/proc_count of each arrival rate.
   int proc_index = 0;

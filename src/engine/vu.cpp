@@ -12,7 +12,7 @@ namespace wsyaml::engine {
 using metrics::MetricId;
 
 Vu::Vu(WorkerContext& ctx, const graph::Scenario& scenario, int id)
-    : ctx_(ctx), scenario_(scenario), id_(id) {}
+    : ctx_(ctx), scenario_(scenario), id_(id), secrets_(ctx.secrets) {}
 
 Vu::~Vu() { Abandon(); }
 
@@ -207,8 +207,9 @@ bool Vu::Execute(Fiber& fiber, const graph::Step& step) {
   } else if (auto* log = std::get_if<graph::Log>(&action)) {
     static constexpr Logger::Level kLevels[] = {Logger::Level::kInfo, Logger::Level::kWarn,
                                                 Logger::Level::kError};
+    std::string line = Render(log->text, Context(conn, fiber.msg));
     Logger::Line(kLevels[static_cast<int>(log->level)], id_, conn ? conn->index : -1,
-                 Render(log->text, Context(conn, fiber.msg)));
+                 secrets_.empty() ? line : MaskSecrets(std::move(line), secrets_));
   } else if (auto* set = std::get_if<graph::Set>(&action)) {
     for (const auto& [slot, value] : set->assignments) {
       if (slot >= 0 && static_cast<size_t>(slot) < vars_.size())
@@ -428,7 +429,15 @@ void Vu::Check(const std::string& name, bool passed, const std::string& failure)
 }
 
 void Vu::Debug(const Conn* conn, const std::string& text) const {
-  if (ctx_.debug) Logger::Line(Logger::Level::kDebug, id_, conn ? conn->index : -1, text);
+  if (!ctx_.debug) return;
+  Logger::Line(Logger::Level::kDebug, id_, conn ? conn->index : -1,
+               secrets_.empty() ? text : MaskSecrets(text, secrets_));
+}
+
+void Vu::AddSecret(const std::string& value) {
+  if (value.size() < 3) return;  // masking "a" everywhere would hide more than it protects
+  if (std::find(secrets_.begin(), secrets_.end(), value) == secrets_.end())
+    secrets_.push_back(value);
 }
 
 }  // namespace wsyaml::engine

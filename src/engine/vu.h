@@ -83,6 +83,8 @@ class Vu {
   void RecordError(const std::string& kind, const std::string& message, uint32_t tags);
   void Check(const std::string& name, bool passed, const std::string& failure);
   void Debug(const Conn* conn, const std::string& text) const;
+  /// Remembers a value that must never be printed.
+  void AddSecret(const std::string& value);
 
   WorkerContext& ctx_;
   const graph::Scenario& scenario_;
@@ -99,6 +101,7 @@ class Vu {
   std::unique_ptr<Fiber> main_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::list<ActiveTimer> vu_timers_;  ///< timers started where there is no connection
+  std::vector<std::string> secrets_;   ///< worker secrets + this VU's credential header values
 };
 
 }  // namespace wsyaml::engine

@@ -43,6 +43,12 @@ bool TimestampAt(const MessageView& msg, const graph::JsonPath& path, int64_t* m
   return true;
 }
 
+bool IsCredentialHeader(const std::string& name) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "authorization" || lower == "cookie" || lower == "proxy-authorization";
+}
+
 }  // namespace
 
 void Vu::Conn::OnPong(std::string_view) {
@@ -60,8 +66,16 @@ void Vu::OpenConn(Conn& conn) {
   EvalContext eval = Context(&conn);
   ConnectRequest request;
   request.url = JoinUrl(ctx_.base_url, Render(conn.spec->url, eval));
-  for (const auto& [name, value] : conn.spec->headers)
+  for (const auto& [name, value] : conn.spec->headers) {
     request.headers.emplace_back(name, Render(value, eval));
+    if (ctx_.debug && IsCredentialHeader(name)) {
+      const std::string& v = request.headers.back().second;
+      AddSecret(v);
+      // "Bearer s3cret": the token alone is what a server may echo back.
+      size_t space = v.find(' ');
+      if (space != std::string::npos) AddSecret(v.substr(space + 1));
+    }
+  }
   request.subprotocols = conn.spec->subprotocols;
   request.timeout = conn.spec->timeout;
   request.tls = conn.spec->tls ? &*conn.spec->tls : nullptr;

@@ -29,6 +29,15 @@ void Logger::Line(Level level, int vu, int conn, const std::string& text) {
                text.c_str());
 }
 
+std::string MaskSecrets(std::string text, const std::vector<std::string>& secrets) {
+  for (const std::string& secret : secrets) {
+    if (secret.empty()) continue;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3))
+      text.replace(at, secret.size(), "***");
+  }
+  return text;
+}
+
 uint32_t WorkerContext::TagsFor(const void* key, const graph::Scenario& scenario,
                                 const graph::Tags& step_tags, const std::string& name) {
   auto it = tag_cache.find(key);

@@ -36,6 +36,9 @@ class Logger {
   static void Line(Level level, int vu, int conn, const std::string& text);
 };
 
+/// `text` with every occurrence of each non-empty secret replaced by ***.
+std::string MaskSecrets(std::string text, const std::vector<std::string>& secrets);
+
 /// Per-worker services for VUs. Not thread-safe; lives on its worker thread.
 struct WorkerContext {
   Scheduler* scheduler = nullptr;
@@ -46,6 +49,8 @@ struct WorkerContext {
   const graph::TestPlan* plan = nullptr;
   std::string base_url;  ///< the target as a ws:// or wss:// URL without trailing slash
   bool debug = false;
+  /// Values never printed in --debug or log lines (env values marked secret).
+  std::vector<std::string> secrets;
   std::mt19937_64 rng{std::random_device{}()};
   /// Shared row cursors of sequential feeders (one per feeder), or null.
   std::vector<std::atomic<uint64_t>>* feeder_cursors = nullptr;

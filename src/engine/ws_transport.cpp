@@ -2,10 +2,12 @@
 
 #include <cstdint>
 #include <random>
+#include <unordered_map>
 #include <string>
 
 #include <websocketpp/client.hpp>
 #include <websocketpp/concurrency/none.hpp>
+#include <websocketpp/config/asio_client.hpp>
 #include <websocketpp/config/asio_no_tls_client.hpp>
 #include <websocketpp/logger/stub.hpp>
 
@@ -32,26 +34,27 @@ class FastRng {
 
 // A connection lives on one thread: no locks, no logging, a small read buffer, and our own
 // timeouts (the engine enforces `timeout`, so websocketpp's are only a backstop).
-struct ClientConfig : websocketpp::config::asio_client {
+template <typename Base, typename Socket>
+struct ClientConfig : Base {
   using type = ClientConfig;
-  using base = websocketpp::config::asio_client;
+  using base = Base;
   using concurrency_type = websocketpp::concurrency::none;
   using alog_type = websocketpp::log::stub;
   using elog_type = websocketpp::log::stub;
   using rng_type = FastRng;
-  using request_type = base::request_type;
-  using response_type = base::response_type;
-  using message_type = base::message_type;
-  using con_msg_manager_type = base::con_msg_manager_type;
-  using endpoint_msg_manager_type = base::endpoint_msg_manager_type;
+  using request_type = typename base::request_type;
+  using response_type = typename base::response_type;
+  using message_type = typename base::message_type;
+  using con_msg_manager_type = typename base::con_msg_manager_type;
+  using endpoint_msg_manager_type = typename base::endpoint_msg_manager_type;
 
   struct transport_config : base::transport_config {
-    using concurrency_type = type::concurrency_type;
-    using alog_type = type::alog_type;
-    using elog_type = type::elog_type;
-    using request_type = type::request_type;
-    using response_type = type::response_type;
-    using socket_type = websocketpp::transport::asio::basic_socket::endpoint;
+    using concurrency_type = typename type::concurrency_type;
+    using alog_type = typename type::alog_type;
+    using elog_type = typename type::elog_type;
+    using request_type = typename type::request_type;
+    using response_type = typename type::response_type;
+    using socket_type = Socket;
     static const long timeout_socket_pre_init = 600000;
     static const long timeout_proxy = 600000;
     static const long timeout_socket_post_init = 600000;
@@ -66,8 +69,11 @@ struct ClientConfig : websocketpp::config::asio_client {
   static const size_t connection_read_buffer_size = 4096;
 };
 
-using Client = websocketpp::client<ClientConfig>;
-using ConPtr = Client::connection_ptr;
+using PlainClient = websocketpp::client<ClientConfig<
+    websocketpp::config::asio_client, websocketpp::transport::asio::basic_socket::endpoint>>;
+using TlsClient = websocketpp::client<ClientConfig<
+    websocketpp::config::asio_tls_client, websocketpp::transport::asio::tls_socket::endpoint>>;
+using SslContext = asio::ssl::context;
 
 // What the websocketpp handlers reach; the engine's handle clears `listener` when it goes.
 struct Link {
@@ -93,7 +99,8 @@ std::string MaskSecrets(const std::string& raw) {
   return out;
 }
 
-Failure Classify(const ConPtr& con) {
+template <typename ConPtr>
+Failure Classify(const ConPtr& con, const std::string& tls_detail) {
   std::error_code ec = con->get_ec();
   int status = static_cast<int>(con->get_response_code());
   Failure failure;
@@ -117,6 +124,11 @@ Failure Classify(const ConPtr& con) {
   } else if (ec == asio::error::address_in_use || ec == std::errc::address_not_available) {
     failure.kind = "ports";
     failure.message = "out of local ports to this target: " + ec.message();
+  } else if (ec.category() == asio::error::get_ssl_category() ||
+             ec.category() == websocketpp::transport::asio::socket::get_socket_category() ||
+             ec == websocketpp::transport::error::tls_error) {
+    failure.kind = "tls";
+    failure.message = "TLS handshake failed: " + (tls_detail.empty() ? ec.message() : tls_detail);
   } else if (ec.category() == websocketpp::processor::error::get_processor_category()) {
     failure.kind = "protocol";
   } else {
@@ -125,6 +137,7 @@ Failure Classify(const ConPtr& con) {
   return failure;
 }
 
+template <typename ConPtr>
 class WsConnection : public Connection {
  public:
   WsConnection(ConPtr con, std::shared_ptr<Link> link) : con_(std::move(con)), link_(std::move(link)) {}
@@ -166,32 +179,96 @@ class WsConnection : public Connection {
   std::shared_ptr<Link> link_;
 };
 
+// Per-connection TLS facts that websocketpp's endpoint-wide handlers look up.
+struct TlsSession {
+  std::shared_ptr<SslContext> context;
+  std::string verify_host;  ///< the name the certificate must carry; empty = no check
+  std::string detail;       ///< why verification failed, for the error message
+};
+
 class WsTransport : public Transport {
  public:
   explicit WsTransport(asio::io_context& io) : io_(io) {
     std::error_code ec;
-    client_.init_asio(&io, ec);
+    plain_.init_asio(&io, ec);
+    tls_.init_asio(&io, ec);
+    tls_.set_tls_init_handler([this](websocketpp::connection_hdl hdl) {
+      std::shared_ptr<TlsSession> session = Session(hdl);
+      return session ? session->context : std::make_shared<SslContext>(SslContext::tls_client);
+    });
+    tls_.set_socket_init_handler(
+        [this](websocketpp::connection_hdl hdl, asio::ssl::stream<asio::ip::tcp::socket>& stream) {
+          std::shared_ptr<TlsSession> session = Session(hdl);
+          if (!session || session->verify_host.empty()) return;
+          asio::ssl::host_name_verification verify_name(session->verify_host);
+          std::error_code ec;
+          stream.set_verify_callback(
+              [session, verify_name](bool preverified, asio::ssl::verify_context& ctx) mutable {
+                bool ok = verify_name(preverified, ctx);
+                if (!ok && session->detail.empty()) {
+                  int err = X509_STORE_CTX_get_error(ctx.native_handle());
+                  session->detail = err != X509_V_OK
+                                        ? X509_verify_cert_error_string(err)
+                                        : "certificate does not match " + session->verify_host;
+                }
+                return ok;
+              },
+              ec);
+        });
   }
 
   std::unique_ptr<Connection> Connect(const ConnectRequest& request,
                                       ConnectionListener* listener) override {
+    if (request.url.rfind("wss://", 0) == 0) return ConnectWith(tls_, request, listener);
+    return ConnectWith(plain_, request, listener);
+  }
+
+ private:
+  template <typename Client>
+  std::unique_ptr<Connection> ConnectWith(Client& client, const ConnectRequest& request,
+                                          ConnectionListener* listener) {
+    using ConPtr = typename Client::connection_ptr;
     auto link = std::make_shared<Link>(Link{listener});
+    std::shared_ptr<TlsSession> session;
+    if constexpr (std::is_same_v<Client, TlsClient>) {
+      std::string error;
+      session = std::make_shared<TlsSession>();
+      session->context = ContextFor(request.tls, &error);
+      if (!session->context) {
+        asio::post(io_, [link, error] {
+          if (link->listener) link->listener->OnFail({"tls", error, 0});
+        });
+        return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
+      }
+      bool insecure = request.tls && request.tls->insecure;
+      if (!insecure) {
+        session->verify_host = request.tls && !request.tls->server_name.empty()
+                                   ? request.tls->server_name
+                                   : websocketpp::uri(request.url).get_host();
+      }
+    }
+    // websocketpp calls the TLS handlers from inside get_connection, before `con` exists.
+    pending_session_ = session;
     std::error_code ec;
-    ConPtr con = client_.get_connection(request.url, ec);
+    ConPtr con = client.get_connection(request.url, ec);
+    pending_session_ = nullptr;
     if (ec) {
       std::string message = "cannot connect to '" + request.url + "': " + ec.message();
       asio::post(io_, [link, message] {
         if (link->listener) link->listener->OnFail({"connect", message, 0});
       });
-      return std::make_unique<WsConnection>(nullptr, link);
+      return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
     }
+    if (session) sessions_[con.get()] = session;
     for (const auto& [name, value] : request.headers) con->append_header(name, value);
     for (const auto& protocol : request.subprotocols) con->add_subprotocol(protocol, ec);
     std::string prefix = request.debug_prefix;
-    con->set_open_handler([this, link, prefix](websocketpp::connection_hdl hdl) {
+    con->set_open_handler([this, &client, link, prefix](websocketpp::connection_hdl hdl) {
       std::error_code ec;
-      ConPtr c = client_.get_con_from_hdl(hdl, ec);
-      if (ec || !link->listener) return;
+      ConPtr c = client.get_con_from_hdl(hdl, ec);
+      if (ec) return;
+      sessions_.erase(c.get());
+      if (!link->listener) return;
       if (!prefix.empty()) {
         Logger::Line(Logger::Level::kDebug, 0, -1,
                      prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
@@ -200,36 +277,82 @@ class WsTransport : public Transport {
       }
       link->listener->OnOpen(c->get_subprotocol());
     });
-    con->set_message_handler([link](websocketpp::connection_hdl, Client::message_ptr msg) {
-      if (!link->listener) return;
-      link->listener->OnMessage(msg->get_payload(),
-                                msg->get_opcode() == websocketpp::frame::opcode::binary);
-    });
+    con->set_message_handler(
+        [link](websocketpp::connection_hdl, typename Client::message_ptr msg) {
+          if (!link->listener) return;
+          link->listener->OnMessage(msg->get_payload(),
+                                    msg->get_opcode() == websocketpp::frame::opcode::binary);
+        });
     con->set_pong_handler([link](websocketpp::connection_hdl, std::string payload) {
       if (link->listener) link->listener->OnPong(payload);
-      return;
     });
-    con->set_close_handler([this, link](websocketpp::connection_hdl hdl) {
+    con->set_close_handler([&client, link](websocketpp::connection_hdl hdl) {
       std::error_code ec;
-      ConPtr c = client_.get_con_from_hdl(hdl, ec);
+      ConPtr c = client.get_con_from_hdl(hdl, ec);
       if (ec || !link->listener) return;
       int code = c->get_remote_close_code();
       link->listener->OnClose(code, c->get_remote_close_reason(),
                               code != websocketpp::close::status::abnormal_close);
     });
-    con->set_fail_handler([this, link](websocketpp::connection_hdl hdl) {
+    con->set_fail_handler([this, &client, link](websocketpp::connection_hdl hdl) {
       std::error_code ec;
-      ConPtr c = client_.get_con_from_hdl(hdl, ec);
-      if (ec || !link->listener) return;
-      link->listener->OnFail(Classify(c));
+      ConPtr c = client.get_con_from_hdl(hdl, ec);
+      if (ec) return;
+      std::string detail;
+      auto it = sessions_.find(c.get());
+      if (it != sessions_.end()) {
+        detail = it->second->detail;
+        sessions_.erase(it);
+      }
+      if (link->listener) link->listener->OnFail(Classify(c, detail));
     });
-    client_.connect(con);
-    return std::make_unique<WsConnection>(con, link);
+    client.connect(con);
+    return std::make_unique<WsConnection<ConPtr>>(con, link);
   }
 
- private:
+  std::shared_ptr<TlsSession> Session(websocketpp::connection_hdl hdl) {
+    if (pending_session_) return pending_session_;
+    std::error_code ec;
+    auto con = tls_.get_con_from_hdl(hdl, ec);
+    if (ec) return nullptr;
+    auto it = sessions_.find(con.get());
+    return it == sessions_.end() ? nullptr : it->second;
+  }
+
+  // Contexts are shared by every connection with the same options (loading CAs is costly).
+  std::shared_ptr<SslContext> ContextFor(const graph::TlsOptions* options, std::string* error) {
+    auto it = contexts_.find(options);
+    if (it != contexts_.end()) return it->second;
+    auto context = std::make_shared<SslContext>(SslContext::tls_client);
+    std::error_code ec;
+    context->set_default_verify_paths(ec);
+    bool insecure = options && options->insecure;
+    context->set_verify_mode(insecure ? asio::ssl::verify_none : asio::ssl::verify_peer, ec);
+    if (options && !options->ca_file.empty() && context->load_verify_file(options->ca_file, ec)) {
+      *error = "cannot load CA file '" + options->ca_file + "': " + ec.message();
+      return nullptr;
+    }
+    if (options && !options->cert_file.empty()) {
+      if (context->use_certificate_chain_file(options->cert_file, ec)) {
+        *error = "cannot load certificate '" + options->cert_file + "': " + ec.message();
+        return nullptr;
+      }
+      const std::string& key = options->key_file.empty() ? options->cert_file : options->key_file;
+      if (context->use_private_key_file(key, SslContext::pem, ec)) {
+        *error = "cannot load private key '" + key + "': " + ec.message();
+        return nullptr;
+      }
+    }
+    contexts_.emplace(options, context);
+    return context;
+  }
+
   asio::io_context& io_;
-  Client client_;
+  PlainClient plain_;
+  TlsClient tls_;
+  std::unordered_map<const void*, std::shared_ptr<TlsSession>> sessions_;
+  std::shared_ptr<TlsSession> pending_session_;
+  std::unordered_map<const graph::TlsOptions*, std::shared_ptr<SslContext>> contexts_;
 };
 
 }  // namespace

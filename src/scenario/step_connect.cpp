@@ -164,6 +164,10 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
       if (auto f = v["server-name"])
         ok = ReadString(ctx_, f, "server-name", &tls.server_name) && ok;
       if (auto f = v["insecure"]) ok = ReadBool(ctx_, f, "insecure", &tls.insecure) && ok;
+      // Certificate files are relative to the scenario, like data and payload files.
+      for (std::string* file : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
+        if (!file->empty() && (*file)[0] != '/') *file = ctx_.options.base_dir + "/" + *file;
+      }
       c->tls = tls;
     }
   }
