@@ -23,6 +23,7 @@ class Bench:
     def __init__(self, build, log_dir):
         self.wsyaml = os.path.join(build, "wsyaml")
         self.minimal = os.path.join(build, "wsbench_minimal")
+        self.minimal_1k = os.path.join(build, "wsbench_minimal_1k")
         self.sink = os.path.join(build, "wsbench_sink")
         self.timer_baseline = os.path.join(build, "timer_baseline")
         self.log_dir = log_dir
@@ -246,15 +247,15 @@ def start_idle_server(b, clients, server_procs):
     return server, port, rss_kib(server.pid)
 
 
-def memory_minimal(b, n, hold):
+def memory_minimal(b, n, hold, binary, tool):
     clients, server_procs = layout(n)
     server, port, s_before = start_idle_server(b, clients, server_procs)
     procs = []
     try:
         for address, share in clients:
             procs.append(b.spawn(
-                [b.minimal, "--url", "ws://%s:%d/" % (address, port), "--connections", str(share),
-                 "--duration", str(hold), "--mode", "idle"], "minimal-idle-%d" % n,
+                [binary, "--url", "ws://%s:%d/" % (address, port), "--connections", str(share),
+                 "--duration", str(hold), "--mode", "idle"], "%s-idle-%d" % (tool, n),
                 stdout_pipe=True))
         start = time.monotonic()
         for proc in procs:
@@ -271,7 +272,7 @@ def memory_minimal(b, n, hold):
     opened = sum(f["opened"] for f in finals)
     c_before = sum(f["rss_before_kib"] for f in finals)
     errors = sorted({f["first_error"] for f in finals if f["first_error"]})
-    return memory_row("minimal", n, opened, c_before, c_open, s_before, s_open, connect_s, errors)
+    return memory_row(tool, n, opened, c_before, c_open, s_before, s_open, connect_s, errors)
 
 
 def memory_wsyaml(b, n, hold):
@@ -316,7 +317,7 @@ def memory_row(tool, n, opened, c_before, c_open, s_before, s_open, connect_s, e
         "client_rss_open_kib": c_open, "server_rss_open_kib": s_open,
         "seconds_to_open": connect_s, "errors": errors,
     }
-    print("  %-7s %6d conns (%d open): client %.2f KB/conn, server %.2f KB/conn%s" % (
+    print("  %-10s %6d conns (%d open): client %.2f KB/conn, server %.2f KB/conn%s" % (
         tool, n, opened, row["client_kb_per_conn"], row["server_kb_per_conn"],
         ("  errors: %s" % errors) if errors else ""), flush=True)
     return row
@@ -325,7 +326,9 @@ def memory_row(tool, n, opened, c_before, c_open, s_before, s_open, connect_s, e
 def memory(b, counts, hold):
     rows = []
     for n in counts:
-        rows.append(memory_minimal(b, n, hold))
+        rows.append(memory_minimal(b, n, hold, b.minimal, "minimal"))
+        if n <= 10000:  # the floor with the reference server's 1 KiB read buffer
+            rows.append(memory_minimal(b, n, hold, b.minimal_1k, "minimal_1k"))
         rows.append(memory_wsyaml(b, n, hold))
     # VU state: what the VUs add before any connection, from the two smallest wsyaml runs.
     ws = [r for r in rows if r["tool"] == "wsyaml"]
@@ -360,7 +363,12 @@ def timers(b, vus, seconds):
     # VU starts are spread over 1 s and the first fire is 1 s after the start: each VU fires
     # about seconds - 1 times (timer_baseline plans its timers the same way and counts).
     fires = vus * (seconds - 1)
-    lateness = timer_lateness(b, vus, seconds)
+    lateness = timer_lateness(b, lambda url: b.run_wsyaml(
+        os.path.join(SCENARIOS, "every-send.yaml"), url, args, "wsyaml-every-send",
+        seconds + 60), seconds)
+    naive = timer_lateness(b, lambda url: b.measured(
+        [b.minimal, "--url", url + "/", "--connections", str(vus), "--duration", str(seconds),
+         "--mode", "every"], "minimal-every", seconds + 30), seconds)
     row = {
         "timers": vus, "seconds": seconds,
         "baseline_fires": base["fires"], "baseline_cpu_s": base_cpu,
@@ -374,29 +382,35 @@ def timers(b, vus, seconds):
         "wsyaml_lateness_p99_us": lateness["lateness_p99_us"],
         "wsyaml_lateness_max_us": lateness["lateness_max_us"],
         "wsyaml_lateness_samples": lateness["samples"],
+        "minimal_lateness_p50_us": naive["lateness_p50_us"],
+        "minimal_lateness_p99_us": naive["lateness_p99_us"],
+        "minimal_lateness_max_us": naive["lateness_max_us"],
+        "loadavg": loadavg(),
     }
     row["cpu_met"] = row["wsyaml_us_per_fire"] <= row["baseline_us_per_fire"]
     row["lateness_met"] = row["wsyaml_lateness_p99_us"] <= 2000
-    print("  baseline (steady_timer each): %.2f us/fire, lateness p50 %d us p99 %d us" % (
+    print("  baseline (steady_timer each):  %.2f us/fire, lateness p50 %d us p99 %d us" % (
         row["baseline_us_per_fire"], base["lateness_p50_us"], base["lateness_p99_us"]))
-    print("  wsyaml (every: 1s):           %.2f us/fire, lateness p50 %d us p99 %d us"
+    print("  wsyaml (every: 1s):            %.2f us/fire, lateness p50 %d us p99 %d us"
           " (max %d us, %d samples, measured at the sink)" % (
               row["wsyaml_us_per_fire"], row["wsyaml_lateness_p50_us"],
               row["wsyaml_lateness_p99_us"], row["wsyaml_lateness_max_us"],
-              row["wsyaml_lateness_samples"]), flush=True)
+              row["wsyaml_lateness_samples"]))
+    print("  minimal (steady_timer + send): lateness p50 %d us p99 %d us (max %d us, at the sink)"
+          % (naive["lateness_p50_us"], naive["lateness_p99_us"], naive["lateness_max_us"]))
+    print("  load average %s" % row["loadavg"], flush=True)
     return row
 
 
-def timer_lateness(b, vus, seconds):
-    """wsyaml every-send.yaml against wsbench_sink, which reports lateness of arrivals."""
+def timer_lateness(b, client, seconds):
+    """Runs client(url) — a client that sends on each timer fire — against wsbench_sink, which
+    reports how late the arrivals are against each connection's fixed-rate schedule."""
     sink = b.spawn([b.sink, "--interval-ms", "1000", "--port", "0", "--skip", "1"], "sink",
                    stdout_pipe=True)
     try:
         line = read_line(sink, 15) or ""
         port = int(re.search(r":(\d+)\s*$", line).group(1))
-        b.run_wsyaml(os.path.join(SCENARIOS, "every-send.yaml"), "ws://127.0.0.1:%d" % port,
-                     ["--vus", str(vus), "--duration", "%ds" % seconds, "--threads", "1"],
-                     "wsyaml-every-send", seconds + 60)
+        client("ws://127.0.0.1:%d" % port)
         return last_json(b.stop(sink))
     finally:
         b.stop(sink, signal.SIGKILL)
@@ -453,16 +467,19 @@ def main():
     if "a" in args.only:
         print("(a) echo throughput, client CPU per message (one worker thread):", flush=True)
         report["throughput"] = throughput(b, [1, 50, 500], args.seconds)
+        report["machine"]["loadavg_after_a"] = loadavg()
     if "b" in args.only:
         print("(b) idle memory per connection:", flush=True)
         counts = [1000, 10000] + ([100000] if args.full else [])
         report["memory"] = memory(b, counts, 120)
+        report["machine"]["loadavg_after_b"] = loadavg()
     if "c" in args.only:
         print("(c) timers: 10k VUs with every: 1s:", flush=True)
         report["timers"] = timers(b, 10000, args.timer_seconds)
     if "d" in args.only:
         print("(d) connection rate (connect, close on open, again; 50 at a time):", flush=True)
         report["connection_rate"] = connection_rate(b, 50, args.seconds)
+        report["machine"]["loadavg_after_d"] = loadavg()
     report["machine"]["loadavg_end"] = loadavg()
     report["wall_s"] = round(time.monotonic() - started, 1)
     print("done in %.0f s, load %s" % (report["wall_s"], report["machine"]["loadavg_end"]))

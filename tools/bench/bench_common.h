@@ -1,6 +1,6 @@
 // What the benchmark programs share: a websocketpp client config like the engine's
 // (src/engine/ws_transport.cpp: no locking, no logging, a cheap masking RNG, a 4 KiB read
-// buffer), process measurements (CPU seconds, resident memory) and tiny helpers.
+// buffer unless WSBENCH_READ_BUFFER says otherwise), process measurements (CPU seconds, resident memory) and tiny helpers.
 // Header-only; every program is single-threaded.
 #pragma once
 
@@ -39,6 +39,11 @@ class FastRng {
   uint64_t state_;
 };
 
+#ifndef WSBENCH_READ_BUFFER
+/// Bytes of each connection's read buffer; the engine's is 4 KiB (wsbench_minimal_1k: 1 KiB).
+#define WSBENCH_READ_BUFFER 4096
+#endif
+
 /// The engine's client config, copied: one thread, no locks, no logs, 4 KiB read buffer.
 struct ClientConfig : websocketpp::config::asio_client {
   using type = ClientConfig;
@@ -72,7 +77,7 @@ struct ClientConfig : websocketpp::config::asio_client {
 
   static const long timeout_open_handshake = 600000;
   static const long timeout_close_handshake = 5000;
-  static const size_t connection_read_buffer_size = 4096;
+  static const size_t connection_read_buffer_size = WSBENCH_READ_BUFFER;
 };
 
 /// User plus system CPU seconds of this process so far.

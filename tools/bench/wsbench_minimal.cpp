@@ -4,8 +4,11 @@
 //   --mode idle      opens the connections and holds them; prints an "open" line once all are
 //                    open (or failed) with its RSS, then waits for D seconds or SIGTERM
 //   --mode churn     each connection slot connects, closes on open, and connects again
+//   --mode every     each connection sends "tick" every --interval-ms from its own
+//                    asio::steady_timer, re-armed from its deadline (the naive `every`)
 // Usage: wsbench_minimal --url ws://127.0.0.1:P/ --connections N --duration S
-//                        [--mode pingpong|idle|churn] [--size BYTES] [--max-pending K]
+//                        [--mode pingpong|idle|churn|every] [--size BYTES] [--max-pending K]
+//                        [--interval-ms MS]
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -22,15 +25,18 @@ using Client = websocketpp::client<wsbench::ClientConfig>;
 using ConPtr = Client::connection_ptr;
 using Clock = std::chrono::steady_clock;
 
-enum class Mode { kPingPong, kIdle, kChurn };
+enum class Mode { kPingPong, kIdle, kChurn, kEvery };
+
+constexpr char kTick[] = "tick";  // what every-mode sends, as every-send.yaml does
 
 struct Options {
   std::string url;
   int connections = 1;
   double duration_s = 5;
   Mode mode = Mode::kPingPong;
-  size_t size = 32;       // payload bytes of each ping-pong message
-  int max_pending = 256;  // connects in flight at once (the server's backlog is finite)
+  size_t size = 32;         // payload bytes of each ping-pong message
+  int max_pending = 256;    // connects in flight at once (the server's backlog is finite)
+  long interval_ms = 1000;  // every: time between sends
 };
 
 class Bench {
@@ -110,8 +116,36 @@ class Bench {
     } else if (options_.mode == Mode::kChurn) {
       std::error_code ec;
       slots_[slot]->close(websocketpp::close::status::normal, "", ec);
+    } else if (options_.mode == Mode::kEvery) {
+      if (timers_.empty()) timers_.resize(slots_.size());
+      timers_[slot] = std::make_unique<asio::steady_timer>(io_);
+      Tick(slot, FirstDeadline(slot));
     }
     AfterConnectAttempt();
+  }
+
+  /// Slot i fires at phase start + i/N of an interval, at least one interval after its open,
+  /// so the sends are spread evenly however the connects bunched up.
+  Clock::time_point FirstDeadline(size_t slot) const {
+    Clock::duration interval = std::chrono::milliseconds(options_.interval_ms);
+    Clock::time_point phase =
+        start_ + interval * static_cast<int64_t>(slot) / static_cast<int64_t>(slots_.size());
+    Clock::time_point earliest = Clock::now() + interval;
+    if (phase >= earliest) return phase;
+    return phase + ((earliest - phase) / interval + 1) * interval;
+  }
+
+  /// Sends "tick" at `deadline`, then again every interval from that deadline.
+  void Tick(size_t slot, Clock::time_point deadline) {
+    timers_[slot]->expires_at(deadline);
+    timers_[slot]->async_wait([this, slot, deadline](const std::error_code& ec) {
+      if (ec || stopping_ || slots_[slot]->get_state() != websocketpp::session::state::open) return;
+      ++fires_;
+      std::error_code send_ec =
+          slots_[slot]->send(kTick, sizeof(kTick) - 1, websocketpp::frame::opcode::text);
+      if (send_ec) Fail(send_ec.message());
+      Tick(slot, deadline + std::chrono::milliseconds(options_.interval_ms));
+    });
   }
 
   void OnClose(size_t slot) {
@@ -153,6 +187,9 @@ class Bench {
     messages_at_end_ = messages_;
     end_timer_.cancel();
     signals_.cancel();
+    for (auto& timer : timers_) {
+      if (timer) timer->cancel();
+    }
     for (ConPtr& con : slots_) {
       if (!con || con->get_state() != websocketpp::session::state::open) continue;
       std::error_code ec;
@@ -169,14 +206,16 @@ class Bench {
     double cpu = wsbench::CpuSeconds();
     const char* mode = options_.mode == Mode::kPingPong ? "pingpong"
                        : options_.mode == Mode::kIdle   ? "idle"
-                                                        : "churn";
+                       : options_.mode == Mode::kChurn  ? "churn"
+                                                        : "every";
     std::printf(
         "{\"tool\":\"wsbench_minimal\",\"mode\":\"%s\",\"connections\":%d,\"opened\":%lld,"
-        "\"failed\":%lld,\"messages\":%llu,\"seconds\":%.3f,\"cpu_s\":%.4f,"
+        "\"failed\":%lld,\"messages\":%llu,\"fires\":%llu,\"seconds\":%.3f,\"cpu_s\":%.4f,"
         "\"rss_before_kib\":%ld,\"rss_open_kib\":%ld,\"connect_s\":%.3f,\"first_error\":\"%s\"}\n",
         mode, options_.connections, static_cast<long long>(opened_),
-        static_cast<long long>(failed_), static_cast<unsigned long long>(messages_at_end_), wall_s_,
-        cpu, rss_before_kib_, rss_open_kib_, connect_s_, first_error_.c_str());
+        static_cast<long long>(failed_), static_cast<unsigned long long>(messages_at_end_),
+        static_cast<unsigned long long>(fires_), wall_s_, cpu, rss_before_kib_, rss_open_kib_,
+        connect_s_, first_error_.c_str());
   }
 
   static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -185,7 +224,8 @@ class Bench {
   std::string payload_;
   asio::io_context io_;
   Client client_;
-  std::vector<ConPtr> slots_;  // each slot's current connection
+  std::vector<ConPtr> slots_;                                // each slot's current connection
+  std::vector<std::unique_ptr<asio::steady_timer>> timers_;  // every: one per slot
   asio::steady_timer end_timer_;
   asio::steady_timer grace_timer_;
   asio::signal_set signals_;
@@ -197,6 +237,7 @@ class Bench {
   int open_now_ = 0;       // connections open at this moment
   uint64_t messages_ = 0;  // messages received
   uint64_t messages_at_end_ = 0;
+  uint64_t fires_ = 0;  // every: timer wakeups that sent
   bool stopping_ = false;
   bool announced_ = false;
   double wall_s_ = 0;     // seconds from the first connect to the end of the run
@@ -212,6 +253,7 @@ bool ParseOptions(int argc, char** argv, Options* options) {
   options->duration_s = std::stod(wsbench::Flag(argc, argv, "--duration", "5"));
   options->size = static_cast<size_t>(std::stoul(wsbench::Flag(argc, argv, "--size", "32")));
   options->max_pending = std::stoi(wsbench::Flag(argc, argv, "--max-pending", "256"));
+  options->interval_ms = std::stol(wsbench::Flag(argc, argv, "--interval-ms", "1000"));
   std::string mode = wsbench::Flag(argc, argv, "--mode", "pingpong");
   if (mode == "pingpong") {
     options->mode = Mode::kPingPong;
@@ -219,6 +261,8 @@ bool ParseOptions(int argc, char** argv, Options* options) {
     options->mode = Mode::kIdle;
   } else if (mode == "churn") {
     options->mode = Mode::kChurn;
+  } else if (mode == "every") {
+    options->mode = Mode::kEvery;
   } else {
     return false;
   }
@@ -227,7 +271,7 @@ bool ParseOptions(int argc, char** argv, Options* options) {
                   options->url.rfind("ws://[::1]", 0) == 0 ||
                   options->url.rfind("ws://localhost", 0) == 0;
   return loopback && options->connections > 0 && options->duration_s > 0 &&
-         options->duration_s <= 3600 && options->max_pending > 0;
+         options->duration_s <= 3600 && options->max_pending > 0 && options->interval_ms > 0;
 }
 
 }  // namespace
@@ -243,8 +287,8 @@ int main(int argc, char** argv) {
   if (!ok) {
     std::fprintf(stderr,
                  "usage: wsbench_minimal --url ws://127.0.0.1:PORT/ --connections N "
-                 "--duration SECONDS [--mode pingpong|idle|churn] [--size BYTES] "
-                 "[--max-pending K]   (loopback URLs only)\n");
+                 "--duration SECONDS [--mode pingpong|idle|churn|every] [--size BYTES] "
+                 "[--max-pending K] [--interval-ms MS]   (loopback URLs only)\n");
     return 2;
   }
   wsbench::RaiseFileLimit();
