@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "engine/load_profile.h"
 #include "metrics/html_report.h"
 #include "metrics/junit.h"
 #include "metrics/thresholds.h"
@@ -72,9 +73,9 @@ bool ApplyOverrides(const RunOptions& options, graph::TestPlan* plan, std::strin
   return true;
 }
 
-void RaiseOpenFilesLimit(bool quiet) {
+size_t RaiseOpenFilesLimit(bool quiet) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
   if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
@@ -84,10 +85,66 @@ void RaiseOpenFilesLimit(bool quiet) {
               << "; each connection needs one. Raise it with `ulimit -n` (hard limit "
               << limit.rlim_max << ").\n";
   }
+  return limit.rlim_cur;
+}
+
+namespace {
+
+// Connections one iteration of `steps` opens at most at once (connect counts, summed).
+int ConnectionsIn(const graph::StepList& steps) {
+  int total = 0;
+  for (const graph::Step& step : steps) {
+    if (auto* connect = std::get_if<graph::Connect>(&step.action)) {
+      total += connect->count;
+    } else if (auto* repeat = std::get_if<graph::Repeat>(&step.action)) {
+      total += ConnectionsIn(repeat->body);
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+int AutomaticProcs(const graph::TestPlan& plan, size_t open_files, bool quiet) {
+  int64_t connections = 0;
+  for (const auto& scenario : plan.scenarios)
+    connections += static_cast<int64_t>(engine::MaxVus(scenario.load)) *
+                   std::max(1, ConnectionsIn(scenario.steps));
+  // Leave room for the files a process needs besides its sockets.
+  int64_t per_process = std::max<int64_t>(64, static_cast<int64_t>(open_files) * 9 / 10 - 64);
+  int procs = static_cast<int>((connections + per_process - 1) / per_process);
+  procs = std::max(1, std::min(procs, 64));
+  if (procs > 1 && !quiet) {
+    std::cerr << "wsyaml: up to " << connections << " connections exceed what one process may "
+              << "open (open-files limit " << open_files << "): using " << procs
+              << " worker processes\n";
+  }
+  return procs;
+}
+
+std::vector<std::string> WorkerArguments(const RunOptions& options, const std::string& targets,
+                                         int index, int procs, const std::string& result_file) {
+  std::vector<std::string> args = {"wsyaml", "run", options.file, "-q", "--target", targets,
+                                   "--worker-index", std::to_string(index), "--procs",
+                                   std::to_string(procs), "--worker-result", result_file};
+  auto add = [&](const char* flag, const std::string& value) {
+    if (value.empty() || value == "0") return;
+    args.push_back(flag);
+    args.push_back(value);
+  };
+  add("--vus", std::to_string(options.vus));
+  add("--duration", options.duration);
+  add("--graceful-stop", options.graceful_stop);
+  add("--iterations", std::to_string(options.iterations));
+  add("--threads", std::to_string(options.threads));
+  for (const auto& pair : options.env_pairs) add("-e", pair);
+  for (const auto& name : options.secret_env) add("--secret", name);
+  if (options.debug) args.push_back("--debug");
+  return args;
 }
 
 bool ResolveTarget(const std::string& target, std::unique_ptr<server::ReferenceServer>* builtin,
-                   std::string* base_url, std::string* error) {
+                   std::vector<std::string>* base_urls, std::string* error) {
   static const std::string kBuiltin = "builtin:";
   if (target.rfind(kBuiltin, 0) == 0) {
     server::Kind kind;
@@ -99,15 +156,35 @@ bool ResolveTarget(const std::string& target, std::unique_ptr<server::ReferenceS
     }
     *builtin = server::ReferenceServer::Start(kind, 0, 1, error);
     if (!*builtin) return false;
-    *base_url = "ws://127.0.0.1:" + std::to_string((*builtin)->port());
+    base_urls->push_back("ws://127.0.0.1:" + std::to_string((*builtin)->port()));
     return true;
   }
-  if (target.rfind("ws://", 0) != 0 && target.rfind("wss://", 0) != 0) {
-    *error = "target '" + target + "' must start with ws://, wss:// or builtin:";
-    return false;
+  size_t start = 0;
+  while (start <= target.size()) {
+    size_t comma = target.find(',', start);
+    std::string url = target.substr(start, comma == std::string::npos ? std::string::npos
+                                                                       : comma - start);
+    start = comma == std::string::npos ? target.size() + 1 : comma + 1;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    size_t scheme_end = url.find("://");
+    std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+    if (scheme != "ws" && scheme != "wss") {
+      *error = "target '" + url + "' must start with ws://, wss:// or builtin:";
+      return false;
+    }
+    size_t host_start = scheme_end + 3;
+    size_t host_end = url.find_first_of(":/", host_start);
+    std::string host = url.substr(host_start, host_end == std::string::npos ? std::string::npos
+                                                                            : host_end - host_start);
+    std::string rest = host_end == std::string::npos ? "" : url.substr(host_end);
+    std::vector<std::string> hosts;
+    if (host.find('-') != std::string::npos && host.find_first_not_of("0123456789.-") == std::string::npos) {
+      if (!server::ExpandAddressRanges({host}, &hosts, error)) return false;
+    } else {
+      hosts.push_back(host);
+    }
+    for (const auto& h : hosts) base_urls->push_back(scheme + "://" + h + rest);
   }
-  *base_url = target;
-  while (!base_url->empty() && base_url->back() == '/') base_url->pop_back();
   return true;
 }
 

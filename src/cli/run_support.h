@@ -31,6 +31,9 @@ struct RunOptions {
   std::vector<std::string> secret_env;  ///< env names whose values are masked in output
   std::map<std::string, std::string> env;
   int threads = 0;  ///< 0 = one per core
+  int procs = 0;    ///< worker processes; 0 = automatic
+  int worker_index = -1;      ///< >= 0 in a worker process started by --procs
+  std::string worker_result;  ///< where a worker process writes its result
   bool debug = false;
   bool quiet = false;
   std::vector<std::string> outs;  ///< json=FILE, ndjson=FILE
@@ -44,13 +47,23 @@ bool ParseEnvPairs(RunOptions* options, std::string* error);
 /// Applies --vus, --duration, --iterations and --target to every scenario of `plan`.
 bool ApplyOverrides(const RunOptions& options, graph::TestPlan* plan, std::string* error);
 
-/// Raises the open-files soft limit to the hard limit; warns when it stays low.
-void RaiseOpenFilesLimit(bool quiet);
+/// Raises the open-files soft limit to the hard limit; warns when it stays low. Returns it.
+size_t RaiseOpenFilesLimit(bool quiet);
+
+/// Worker processes needed so that each holds its share of the connections under
+/// `open_files` (1 when one process is enough).
+int AutomaticProcs(const graph::TestPlan& plan, size_t open_files, bool quiet);
+
+/// The command line that starts worker process `index` of `procs`.
+std::vector<std::string> WorkerArguments(const RunOptions& options, const std::string& targets,
+                                         int index, int procs, const std::string& result_file);
 
 /// Turns the plan's target into a ws:// base URL, starting a built-in server for
 /// `builtin:chat`, `builtin:echo` or `builtin:chaos` on an ephemeral loopback port.
+/// Other targets: a ws:// or wss:// URL, ws://127.0.0.1-8:PORT for a range of addresses, or
+/// several URLs separated by commas; each becomes one base URL.
 bool ResolveTarget(const std::string& target, std::unique_ptr<server::ReferenceServer>* builtin,
-                   std::string* base_url, std::string* error);
+                   std::vector<std::string>* base_urls, std::string* error);
 
 /// The live status line: refreshed every second on a terminal, every 10 s otherwise.
 class Progress {

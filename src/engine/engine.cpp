@@ -76,7 +76,8 @@ class Engine::Worker {
     ctx_.tags = &engine.tags_;
     ctx_.live = &engine.live_;
     ctx_.plan = &engine.plan_;
-    ctx_.base_url = engine.options_.base_url;
+    ctx_.base_urls = engine.options_.base_urls;
+    ctx_.next_base_url = static_cast<size_t>(index);
     ctx_.debug = engine.options_.debug;
     ctx_.secrets = engine.options_.secrets;
     ctx_.feeder_cursors = &engine.feeder_cursors_;

@@ -19,7 +19,9 @@ namespace wsyaml::engine {
 /// How to run.
 struct EngineOptions {
   int threads = 1;       ///< worker threads (each an io_context)
-  std::string base_url;  ///< the target as ws://host:port (builtin targets already resolved)
+  /// The target as ws://host:port base URLs (builtin targets already resolved); connections
+  /// take them in turn, so several addresses get past the ephemeral-port limit of one.
+  std::vector<std::string> base_urls;
   bool debug = false;    ///< print frames and handshakes
   std::vector<std::string> secrets;  ///< values masked in --debug and log output
   /// Worker processes share one run: this process runs VUs whose (id - 1) % proc_count ==

@@ -65,7 +65,9 @@ void Vu::OpenConn(Conn& conn) {
   conn.protocol.clear();
   EvalContext eval = Context(&conn);
   ConnectRequest request;
-  request.url = JoinUrl(ctx_.base_url, Render(conn.spec->url, eval));
+  const std::string& base =
+      ctx_.base_urls.empty() ? std::string() : ctx_.base_urls[ctx_.next_base_url++ % ctx_.base_urls.size()];
+  request.url = JoinUrl(base, Render(conn.spec->url, eval));
   for (const auto& [name, value] : conn.spec->headers) {
     request.headers.emplace_back(name, Render(value, eval));
     if (ctx_.debug && IsCredentialHeader(name)) {

@@ -47,7 +47,9 @@ struct WorkerContext {
   metrics::TagRegistry* tags = nullptr;
   LiveCounters* live = nullptr;
   const graph::TestPlan* plan = nullptr;
-  std::string base_url;  ///< the target as a ws:// or wss:// URL without trailing slash
+  /// Target base URLs (ws:// or wss://, no trailing slash), taken in turn by connections.
+  std::vector<std::string> base_urls;
+  size_t next_base_url = 0;
   bool debug = false;
   /// Values never printed in --debug or log lines (env values marked secret).
   std::vector<std::string> secrets;

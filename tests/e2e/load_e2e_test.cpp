@@ -168,3 +168,52 @@ steps:
 
 }  // namespace
 }  // namespace wsyaml::testing
+
+namespace wsyaml::testing {
+namespace {
+
+TEST(ScaleEndToEnd, WorkerProcessesMergeExactlyIntoOneSummary) {
+  ServerProcess server({WsyamlBinary(), "serve", "echo", "--port", "0"});
+  ASSERT_GT(server.port(), 0);
+  std::string json = TempDir() + "/procs.json";
+  ProcessResult p = RunProcess(
+      {WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--procs", "3", "--vus",
+       "6", "--duration", "2s", "--target", "ws://127.0.0.1:" + std::to_string(server.port()),
+       "--out", "json=" + json},
+      60s);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  nlohmann::json seen = nlohmann::json::parse(server.Stop().substr(0));
+  metrics::Result result;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error;
+  EXPECT_EQ(result.merged_runs, 3);
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsMsgsSent), seen["frames_in"].get<double>());
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsSessions), seen["connections"].get<double>());
+  EXPECT_EQ(result.shard.checks().at("echo-text").passes,
+            CounterTotal(result, metrics::MetricId::kIterations));
+  EXPECT_GT(CounterTotal(result, metrics::MetricId::kIterations), 6);
+  EXPECT_NE(p.out.find("vus_max.......................: 6"), std::string::npos) << p.out;
+}
+
+TEST(ScaleEndToEnd, ATargetRangeSpreadsConnectionsOverAddresses) {
+  ServerProcess server(
+      {WsyamlBinary(), "serve", "echo", "--port", "0", "--address", "127.0.0.1-4"});
+  ASSERT_GT(server.port(), 0);
+  std::string json = TempDir() + "/range.json";
+  ProcessResult p = RunProcess(
+      {WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--vus", "4",
+       "--iterations", "2", "--target",
+       "ws://127.0.0.1-4:" + std::to_string(server.port()), "--out", "json=" + json, "--debug"},
+      60s);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  for (const char* host : {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"})
+    EXPECT_NE(p.err.find(std::string("connect ws://") + host + ":"), std::string::npos) << host;
+  metrics::Result result;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error;
+  EXPECT_TRUE(result.shard.errors().empty());
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsSessions), 8);
+}
+
+}  // namespace
+}  // namespace wsyaml::testing

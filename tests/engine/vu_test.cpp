@@ -60,7 +60,7 @@ class VuTest : public ::testing::Test {
     ctx_.tags = &tags_;
     ctx_.live = &live_;
     ctx_.plan = &plan_;
-    ctx_.base_url = "ws://127.0.0.1:9";
+    ctx_.base_urls = {"ws://127.0.0.1:9"};
   }
 
   /// Starts one iteration of `steps`; `done_` turns true when it ends.
