@@ -117,6 +117,14 @@ nlohmann::json RecorderPeer::Stop() {
   return out["connections"];
 }
 
+std::vector<std::string> RecordedTexts(const nlohmann::json& connection) {
+  std::vector<std::string> texts;
+  for (const auto& m : connection["messages"])
+    texts.push_back(m.contains("text") ? m["text"].get<std::string>()
+                                       : "binary:" + m["binary"].get<std::string>());
+  return texts;
+}
+
 ServeProcess::ServeProcess(const std::string& kind)
     : server_({WsyamlBinary(), "serve", kind, "--port", "0"}) {}
 

@@ -68,6 +68,10 @@ class RecorderPeer {
   ServerProcess server_;
 };
 
+/// The messages of one recorder connection in order: a text as itself, a binary one as
+/// "binary:HEX".
+std::vector<std::string> RecordedTexts(const nlohmann::json& connection);
+
 /// `wsyaml serve KIND --port 0` as a child; Stop() returns its counts JSON.
 class ServeProcess {
  public:

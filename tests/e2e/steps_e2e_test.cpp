@@ -17,14 +17,6 @@ namespace {
 
 using metrics::MetricId;
 
-std::vector<std::string> Texts(const nlohmann::json& connection) {
-  std::vector<std::string> texts;
-  for (const auto& m : connection["messages"])
-    texts.push_back(m.contains("text") ? m["text"].get<std::string>()
-                                       : "binary:" + m["binary"].get<std::string>());
-  return texts;
-}
-
 TEST(ConnectStep, LinearConnectWaitsForOpenAndTheFollowingStepsUseIt) {
   ScenarioRun run = RunScenario(R"(name: linear
 target: builtin:echo
@@ -78,7 +70,7 @@ steps:
   EXPECT_EQ(run.Fails("echo"), 0u);
   std::multiset<std::string> got, want;
   for (const auto& c : seen) {
-    auto texts = Texts(c);
+    auto texts = RecordedTexts(c);
     ASSERT_EQ(texts.size(), 1u) << c.dump();
     got.insert(c["path"].get<std::string>() + " " + texts[0]);
     EXPECT_EQ(c["close_code"], 1000) << c.dump();
@@ -135,7 +127,7 @@ steps:
   ASSERT_EQ(seen.size(), 1u) << seen.dump();
   EXPECT_EQ(seen[0]["offered"], nlohmann::json({"chat.v3", "chat.v2"}));
   EXPECT_EQ(seen[0]["protocol"], "chat.v2");
-  EXPECT_EQ(Texts(seen[0]), std::vector<std::string>{"protocol=chat.v2"});
+  EXPECT_EQ(RecordedTexts(seen[0]), std::vector<std::string>{"protocol=chat.v2"});
 }
 
 TEST(ConnectStep, AServerThatPicksNoSubprotocolIsAHandshakeError) {
@@ -188,7 +180,7 @@ steps:
   for (const auto& c : seen) {
     std::string path = c["path"];
     int vu = std::stoi(path.substr(path.rfind('/') + 1));
-    auto texts = Texts(c);
+    auto texts = RecordedTexts(c);
     ASSERT_EQ(texts.size(), 3u) << c.dump();
     EXPECT_EQ(texts[0], "hello " + std::to_string(vu));
     EXPECT_EQ(texts[1], "t0");
@@ -227,8 +219,8 @@ steps:
   nlohmann::json seen = peer.Stop();
   ASSERT_EQ(run.process.exit_code, 0) << run.Output();
   ASSERT_EQ(seen.size(), 1u) << run.Output();
-  EXPECT_EQ(Texts(seen[0]), (std::vector<std::string>{"binary:0001feff", "binary:00010203",
-                                                      "binary:05060700ff", "done"}));
+  EXPECT_EQ(RecordedTexts(seen[0]), (std::vector<std::string>{"binary:0001feff", "binary:00010203",
+                                                              "binary:05060700ff", "done"}));
   EXPECT_EQ(run.Counter(MetricId::kWsMsgsSent), 4);
   EXPECT_EQ(run.Counter(MetricId::kWsMsgsReceived), 4);
 }
@@ -299,7 +291,7 @@ steps:
   EXPECT_EQ(run.Passes("got"), 1u);
   EXPECT_EQ(run.Passes("used"), 1u) << run.LastFailure("used");
   ASSERT_EQ(seen.size(), 1u);
-  auto texts = Texts(seen[0]);
+  auto texts = RecordedTexts(seen[0]);
   ASSERT_EQ(texts.size(), 3u) << seen.dump();
   EXPECT_EQ(texts[1], "captured alice1 20");
   EXPECT_EQ(texts[2], texts[0]);  // `msg` captures the whole text
@@ -325,7 +317,7 @@ steps:
   EXPECT_EQ(run.Passes("opened"), 2u);
   std::multiset<std::string> got;
   for (const auto& c : seen)
-    for (const auto& t : Texts(c)) got.insert(t);
+    for (const auto& t : RecordedTexts(c)) got.insert(t);
   EXPECT_EQ(got, (std::multiset<std::string>{"open 0", "open 1"}));
 }
 
@@ -355,10 +347,10 @@ steps:
   ASSERT_EQ(seen.size(), 2u) << seen.dump();
   for (const auto& c : seen) {
     if (c["path"] == "/control") {
-      EXPECT_EQ(Texts(c), std::vector<std::string>{"closed 0"});
+      EXPECT_EQ(RecordedTexts(c), std::vector<std::string>{"closed 0"});
       EXPECT_EQ(c["close_code"], 1000);
     } else {
-      EXPECT_EQ(Texts(c), std::vector<std::string>{"trigger"});
+      EXPECT_EQ(RecordedTexts(c), std::vector<std::string>{"trigger"});
     }
   }
 }

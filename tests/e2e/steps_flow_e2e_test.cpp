@@ -14,14 +14,6 @@ namespace {
 
 using metrics::MetricId;
 
-std::vector<std::string> Texts(const nlohmann::json& connection) {
-  std::vector<std::string> texts;
-  for (const auto& m : connection["messages"])
-    texts.push_back(m.contains("text") ? m["text"].get<std::string>()
-                                       : "binary:" + m["binary"].get<std::string>());
-  return texts;
-}
-
 TEST(ExpectStep, PassesOnAMatchAndFailsOnTimeoutWithExactCounts) {
   ScenarioRun run = RunScenario(R"(name: expect
 target: builtin:echo
@@ -202,7 +194,7 @@ steps:
   nlohmann::json seen = peer.Stop();
   ASSERT_EQ(run.process.exit_code, 0) << run.Output();
   ASSERT_EQ(seen.size(), 1u);
-  auto texts = Texts(seen[0]);
+  auto texts = RecordedTexts(seen[0]);
   ASSERT_EQ(texts.size(), 3u) << seen.dump();
   EXPECT_EQ(texts[0], "x-b1-y");
   EXPECT_TRUE(std::regex_match(texts[1], std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-"
@@ -397,7 +389,7 @@ steps:
   const std::map<std::string, std::string> greeting = {
       {"ann", "hi"}, {"bob", "hello, there"}, {"cat", "hey"}};
   for (const auto& c : seen) {
-    auto texts = Texts(c);
+    auto texts = RecordedTexts(c);
     ASSERT_EQ(texts.size(), 1u);
     std::smatch m;
     std::string text = texts[0];

@@ -9,14 +9,6 @@ namespace {
 
 using metrics::MetricId;
 
-std::vector<std::string> Texts(const nlohmann::json& connection) {
-  std::vector<std::string> texts;
-  for (const auto& m : connection["messages"])
-    texts.push_back(m.contains("text") ? m["text"].get<std::string>()
-                                       : "binary:" + m["binary"].get<std::string>());
-  return texts;
-}
-
 TEST(EveryStep, TimesBoundsTheNumberOfRuns) {
   ScenarioRun run = RunScenario(R"(name: every
 target: builtin:echo
@@ -96,7 +88,7 @@ steps:
   EXPECT_EQ(run.Counter(MetricId::kIterations), 1);
   EXPECT_GE(run.MinMicros(MetricId::kIterationDuration), 0.99 * 300000);
   ASSERT_EQ(seen.size(), 1u) << seen.dump();
-  EXPECT_EQ(Texts(seen[0]), (std::vector<std::string>{"first", "second"}));
+  EXPECT_EQ(RecordedTexts(seen[0]), (std::vector<std::string>{"first", "second"}));
   EXPECT_EQ(seen[0]["close_code"], 1000);
 }
 
