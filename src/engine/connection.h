@@ -47,6 +47,7 @@ struct ConnectRequest {
   std::chrono::microseconds timeout{std::chrono::seconds(10)};
   const graph::TlsOptions* tls = nullptr;  ///< may be null
   bool deflate = false;
+  size_t max_message_size = 0;  ///< 0 = the library default
   std::string debug_prefix;  ///< non-empty = print handshake details with this prefix
 };
 

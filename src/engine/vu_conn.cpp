@@ -82,6 +82,7 @@ void Vu::OpenConn(Conn& conn) {
   request.timeout = conn.spec->timeout;
   request.tls = conn.spec->tls ? &*conn.spec->tls : nullptr;
   request.deflate = conn.spec->deflate;
+  request.max_message_size = conn.spec->max_message_size;
   if (ctx_.debug) {
     request.debug_prefix = "[vu " + std::to_string(id_) + " conn " + std::to_string(conn.index) + "]";
     Debug(&conn, "connect " + request.url);
@@ -220,9 +221,9 @@ void Vu::HandleClose(Conn& conn, int code, const std::string& reason, bool clean
 void Vu::HandleFail(Conn& conn, const Failure& failure) {
   if (conn.state == Conn::State::kClosed || conn.state == Conn::State::kIdle) return;
   if (conn.state != Conn::State::kConnecting) {
-    // A failure after open: count it, then treat it as an abnormal close.
-    RecordError(failure.kind, failure.message, conn.tags);
-    HandleClose(conn, 1006, failure.message, false);
+    // A protocol failure after open: count it; the transport reports the close after it.
+    if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags);
+    Debug(&conn, "failed: " + failure.kind + ": " + failure.message);
     return;
   }
   conn.state = Conn::State::kClosed;

@@ -66,7 +66,9 @@ struct ClientConfig : Base {
 
   static const long timeout_open_handshake = 600000;
   static const long timeout_close_handshake = 5000;
-  static const size_t connection_read_buffer_size = 4096;
+  // Each connection keeps this buffer for its life: 1 KiB keeps an idle connection under
+  // 10 KB (docs/performance.md); bigger messages take more reads.
+  static const size_t connection_read_buffer_size = 1024;
 };
 
 using PlainClient = websocketpp::client<ClientConfig<
@@ -262,8 +264,11 @@ class WsTransport : public Transport {
     if (session) sessions_[con.get()] = session;
     for (const auto& [name, value] : request.headers) con->append_header(name, value);
     for (const auto& protocol : request.subprotocols) con->add_subprotocol(protocol, ec);
+    if (request.max_message_size > 0) con->set_max_message_size(request.max_message_size);
+    bool wants_subprotocol = !request.subprotocols.empty();
     std::string prefix = request.debug_prefix;
-    con->set_open_handler([this, &client, link, prefix](websocketpp::connection_hdl hdl) {
+    con->set_open_handler([this, &client, link, prefix,
+                           wants_subprotocol](websocketpp::connection_hdl hdl) {
       std::error_code ec;
       ConPtr c = client.get_con_from_hdl(hdl, ec);
       if (ec) return;
@@ -274,6 +279,12 @@ class WsTransport : public Transport {
                      prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
         Logger::Line(Logger::Level::kDebug, 0, -1,
                      prefix + " handshake response:" + MaskSecrets(c->get_response().raw()));
+      }
+      if (wants_subprotocol && c->get_subprotocol().empty()) {
+        link->listener->OnFail({"handshake", "the server accepted none of the offered subprotocols", 0});
+        std::error_code close_ec;
+        c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
+        return;
       }
       link->listener->OnOpen(c->get_subprotocol());
     });
@@ -291,6 +302,21 @@ class WsTransport : public Transport {
       ConPtr c = client.get_con_from_hdl(hdl, ec);
       if (ec || !link->listener) return;
       int code = c->get_remote_close_code();
+      int local = c->get_local_close_code();
+      // We closed because the server broke the protocol (bad frame, bad UTF-8, too big).
+      if (local == websocketpp::close::status::protocol_error ||
+          local == websocketpp::close::status::invalid_payload ||
+          local == websocketpp::close::status::message_too_big) {
+        link->listener->OnFail({"protocol",
+                                "closed by wsyaml with " + std::to_string(local) + ": " +
+                                    c->get_local_close_reason() +
+                                    (c->get_ec() ? " (" + c->get_ec().message() + ")" : ""),
+                                0});
+        if (!link->listener) return;
+        link->listener->OnClose(code == websocketpp::close::status::abnormal_close ? local : code,
+                                c->get_remote_close_reason(), true);
+        return;
+      }
       link->listener->OnClose(code, c->get_remote_close_reason(),
                               code != websocketpp::close::status::abnormal_close);
     });

@@ -90,7 +90,7 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
                                   graph::Connect* c) {
   bool ok = CheckKeys(ctx_, value,
                       {"url", "name", "count", "steps", "headers", "subprotocols", "timeout",
-                       "tags", "reconnect", "tls", "compression"},
+                       "tags", "reconnect", "tls", "compression", "origin", "max-message-size"},
                       "connect");
   if (auto v = value["url"]) {
     ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) && ok;
@@ -172,11 +172,32 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
     }
   }
   if (auto v = value["compression"]) {
-    if (!v.IsScalar() || v.Scalar() != "deflate") {
-      ctx_.reporter.Error(Pos(v), "compression must be deflate", "compression: deflate");
+    // websocketpp 0.8.2's client side of permessage-deflate sends a fixed offer, opens the
+    // connection even when negotiation fails and costs ~190 KB per connection: refused
+    // rather than measured wrongly.
+    ctx_.reporter.Error(Pos(v),
+                        "compression is not supported: the WebSocket library's permessage-deflate "
+                        "client cannot negotiate it correctly",
+                        "remove `compression`; frames are sent uncompressed");
+    ok = false;
+  }
+  if (auto v = value["origin"]) {
+    graph::Template origin;
+    ok = ReadTemplate(ctx_, v, "origin", graph::Escape::kNone, scope.templates, &origin) && ok;
+    c->headers.emplace_back("Origin", std::move(origin));
+  }
+  if (auto v = value["max-message-size"]) {
+    std::string text = v.IsScalar() ? v.Scalar() : "";
+    size_t digits = text.find_first_not_of("0123456789");
+    std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+    long long number = digits == 0 ? -1 : std::atoll(text.substr(0, digits).c_str());
+    long long scale = unit == "B" ? 1 : unit == "KB" ? 1024 : unit == "MB" ? 1024 * 1024 : 0;
+    if (number <= 0 || scale == 0) {
+      ctx_.reporter.Error(Pos(v), "max-message-size must be a size like 64KB, 1MB or 512B",
+                          "e.g. max-message-size: 1MB");
       ok = false;
     } else {
-      c->deflate = true;
+      c->max_message_size = static_cast<size_t>(number * scale);
     }
   }
   if (auto v = value["steps"]) {

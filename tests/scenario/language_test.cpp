@@ -87,7 +87,8 @@ steps:
   - connect:
       url: /
       subprotocols: chat
-      compression: deflate
+      origin: https://example.test
+      max-message-size: 64KB
       reconnect: {max: 5, backoff: 1s..5s}
       steps:
         - on-open: [{log: "open ${conn.protocol}"}]
@@ -100,7 +101,9 @@ steps:
             do: [{cancel: [counter, err]}]
 )");
   const auto& c = As<graph::Connect>(Steps(plan), 0);
-  EXPECT_TRUE(c.deflate);
+  EXPECT_EQ(c.max_message_size, 64u * 1024);
+  ASSERT_EQ(c.headers.size(), 1u);
+  EXPECT_EQ(c.headers[0].first, "Origin");
   EXPECT_EQ(c.subprotocols, std::vector<std::string>{"chat"});
   EXPECT_EQ(c.reconnect.max, 5);
   EXPECT_EQ(c.reconnect.backoff.max, seconds(5));
