@@ -5,7 +5,9 @@
 //                    open (or failed) with its RSS, then waits for D seconds or SIGTERM
 //   --mode churn     each connection slot connects, closes on open, and connects again
 //   --mode every     each connection sends "tick" every --interval-ms from its own
-//                    asio::steady_timer, re-armed from its deadline (the naive `every`)
+//                    asio::steady_timer, re-armed from its deadline (the naive `every`);
+//                    the first send is one interval after open, as wsyaml's, or with
+//                    --spread at phases spread evenly over the interval
 // Usage: wsbench_minimal --url ws://127.0.0.1:P/ --connections N --duration S
 //                        [--mode pingpong|idle|churn|every] [--size BYTES] [--max-pending K]
 //                        [--interval-ms MS]
@@ -37,6 +39,7 @@ struct Options {
   size_t size = 32;         // payload bytes of each ping-pong message
   int max_pending = 256;    // connects in flight at once (the server's backlog is finite)
   long interval_ms = 1000;  // every: time between sends
+  bool spread = false;      // every: phases spread evenly (else one interval after open)
 };
 
 class Bench {
@@ -119,7 +122,8 @@ class Bench {
     } else if (options_.mode == Mode::kEvery) {
       if (timers_.empty()) timers_.resize(slots_.size());
       timers_[slot] = std::make_unique<asio::steady_timer>(io_);
-      Tick(slot, FirstDeadline(slot));
+      Tick(slot, options_.spread ? FirstDeadline(slot)
+                                 : Clock::now() + std::chrono::milliseconds(options_.interval_ms));
     }
     AfterConnectAttempt();
   }
@@ -254,6 +258,7 @@ bool ParseOptions(int argc, char** argv, Options* options) {
   options->size = static_cast<size_t>(std::stoul(wsbench::Flag(argc, argv, "--size", "32")));
   options->max_pending = std::stoi(wsbench::Flag(argc, argv, "--max-pending", "256"));
   options->interval_ms = std::stol(wsbench::Flag(argc, argv, "--interval-ms", "1000"));
+  options->spread = wsbench::HasFlag(argc, argv, "--spread");
   std::string mode = wsbench::Flag(argc, argv, "--mode", "pingpong");
   if (mode == "pingpong") {
     options->mode = Mode::kPingPong;
@@ -288,7 +293,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: wsbench_minimal --url ws://127.0.0.1:PORT/ --connections N "
                  "--duration SECONDS [--mode pingpong|idle|churn|every] [--size BYTES] "
-                 "[--max-pending K] [--interval-ms MS]   (loopback URLs only)\n");
+                 "[--max-pending K] [--interval-ms MS] [--spread]   (loopback URLs only)\n");
     return 2;
   }
   wsbench::RaiseFileLimit();

@@ -5,7 +5,11 @@
 // t0 is estimated as the earliest of (arrival_k - k*I), and the lateness of message k is
 // arrival_k - k*I - t0. This includes the loopback transit, so it is an upper bound.
 // Prints "listening on ws://127.0.0.1:PORT", then on SIGINT/SIGTERM one JSON line.
-// Usage: wsbench_sink --interval-ms 1000 [--port P] [--skip 1]
+// With --dump FILE, writes "arrival_us lateness_us" per message (arrival on the steady clock)
+// to see when the late ones happen.
+// --warmup-ms W leaves out the arrivals of the first W ms after the first message (the
+// ramp-up, when a one-thread client is busy with handshakes).
+// Usage: wsbench_sink --interval-ms 1000 [--port P] [--skip 1] [--warmup-ms W] [--dump FILE]
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -60,14 +64,19 @@ int64_t NowUs() {
 /// The first `skip` arrivals of a connection are left out (the first fire may be planned
 /// differently from the rest).
 void AddLateness(const std::vector<int64_t>& arrivals, int64_t interval_us, size_t skip,
-                 std::vector<int64_t>* lateness) {
+                 int64_t from_us, std::vector<int64_t>* lateness, FILE* dump) {
   if (arrivals.size() < skip + 2) return;
   int64_t t0 = arrivals[skip];
   for (size_t k = skip; k < arrivals.size(); ++k) {
     t0 = std::min(t0, arrivals[k] - static_cast<int64_t>(k - skip) * interval_us);
   }
   for (size_t k = skip; k < arrivals.size(); ++k) {
+    if (arrivals[k] < from_us) continue;
     lateness->push_back(arrivals[k] - static_cast<int64_t>(k - skip) * interval_us - t0);
+    if (dump) {
+      std::fprintf(dump, "%lld %lld\n", static_cast<long long>(arrivals[k]),
+                   static_cast<long long>(lateness->back()));
+    }
   }
 }
 
@@ -77,6 +86,8 @@ int main(int argc, char** argv) {
   long interval_ms = std::stol(wsbench::Flag(argc, argv, "--interval-ms", "1000"));
   int port = std::stoi(wsbench::Flag(argc, argv, "--port", "0"));
   size_t skip = std::stoul(wsbench::Flag(argc, argv, "--skip", "1"));
+  std::string dump_path = wsbench::Flag(argc, argv, "--dump", "");
+  int64_t warmup_us = 1000 * std::stol(wsbench::Flag(argc, argv, "--warmup-ms", "0"));
   wsbench::RaiseFileLimit();
 
   asio::io_context io;
@@ -88,9 +99,11 @@ int main(int argc, char** argv) {
   std::vector<std::vector<int64_t>> closed;
   uint64_t messages = 0;
   server.set_open_handler([&](Hdl hdl) { arrivals[hdl].reserve(64); });
+  int64_t first_us = 0;
   server.set_message_handler([&](Hdl hdl, Server::message_ptr) {
-    ++messages;
-    arrivals[hdl].push_back(NowUs());
+    int64_t now = NowUs();
+    if (messages++ == 0) first_us = now;
+    arrivals[hdl].push_back(now);
   });
   server.set_close_handler([&](Hdl hdl) {
     auto it = arrivals.find(hdl);
@@ -116,11 +129,15 @@ int main(int argc, char** argv) {
   io.run();
 
   std::vector<int64_t> lateness;
+  FILE* dump = dump_path.empty() ? nullptr : std::fopen(dump_path.c_str(), "w");
   size_t connections = closed.size() + arrivals.size();
-  for (const auto& series : closed) AddLateness(series, interval_ms * 1000, skip, &lateness);
-  for (const auto& [hdl, series] : arrivals) {
-    AddLateness(series, interval_ms * 1000, skip, &lateness);
+  for (const auto& series : closed) {
+    AddLateness(series, interval_ms * 1000, skip, first_us + warmup_us, &lateness, dump);
   }
+  for (const auto& [hdl, series] : arrivals) {
+    AddLateness(series, interval_ms * 1000, skip, first_us + warmup_us, &lateness, dump);
+  }
+  if (dump) std::fclose(dump);
   size_t samples = lateness.size();
   int64_t p50 = wsbench::Percentile(&lateness, 0.50);
   int64_t p99 = wsbench::Percentile(&lateness, 0.99);
