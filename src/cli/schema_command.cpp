@@ -1,28 +1,15 @@
 // wsyaml schema: prints the JSON Schema of the scenario language (schemas/wsyaml.schema.json),
 // for editors and CI linters that want it without the source tree.
-#include <fstream>
 #include <iostream>
-#include <sstream>
-#include <string>
 
 #include "cli/commands.h"
-
-#ifndef WSYAML_SCHEMA_FILE
-#error "WSYAML_SCHEMA_FILE must name schemas/wsyaml.schema.json (set in CMakeLists.txt)"
-#endif
+#include "cli/schema_text.h"
 
 namespace wsyaml::cli {
 namespace {
 
 int PrintSchema() {
-  std::ifstream in(WSYAML_SCHEMA_FILE, std::ios::binary);
-  std::ostringstream text;
-  if (!in || !(text << in.rdbuf())) {
-    std::cerr << "wsyaml schema: cannot read " << WSYAML_SCHEMA_FILE
-              << " (the schema is read from the source tree this binary was built from)\n";
-    return kExitSetupFailed;
-  }
-  std::cout << text.str();
+  std::cout << kSchemaText;
   return std::cout.good() ? kExitOk : kExitSetupFailed;
 }
 
