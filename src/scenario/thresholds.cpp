@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "metrics/metrics.h"
+#include "metrics/thresholds.h"
 #include "scenario/sections.h"
 #include "scenario/yaml_reader.h"
 
@@ -174,6 +175,14 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
     return false;
   } else {
     t->value = number;
+  }
+  // The evaluator's own rule (k6's): an aggregate that does not apply to the metric's type
+  // would fail at the end of the run, so it is an error now.
+  std::string error;
+  if (!metrics::ValidateThreshold(*t, &error)) {
+    ctx.reporter.Error(Pos(node), error, "counters: count, rate; trends: p(N), avg, min, max, "
+                                         "med, count; rates: rate; gauges: min, max, avg");
+    return false;
   }
   return true;
 }

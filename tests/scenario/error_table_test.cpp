@@ -169,6 +169,7 @@ const BadCase kCases[] = {
      "did you mean 'ws_connecting'"},
     {H "  - close\nthresholds:\n  ws_connecting: [\"p(95) < 500\"]\n", 5, 19, "add a unit"},
     {H "  - close\nthresholds:\n  ws_connecting: [\"p95 < 1s\"]\n", 5, 19, "expected a threshold"},
+    {H "  - close\nthresholds:\n  ws_msgs_sent: [\"avg < 5\"]\n", 5, 18, "does not apply"},
     {H "  - close\nthresholds:\n  ws_reply_time{name:echo}: [\"p(99) < 50ms\"]\n", 5, 3,
      "no step is named 'echo'"},
     {H "  - close\nthresholds:\n  checks: [\"avg > 1\"]\n", 5, 12, "is a rate"},

@@ -284,8 +284,9 @@ TEST(LanguageTest, EveryMetricOfTheMetricsLibraryTakesAThreshold) {
   for (size_t i = 0; i < static_cast<size_t>(metrics::MetricId::kCount); ++i) {
     const metrics::MetricInfo& info = metrics::Info(static_cast<metrics::MetricId>(i));
     std::string expr = info.unit == metrics::Unit::kMicros       ? "p(90) < 1s"
-                       : info.type == metrics::MetricType::kRate ? "rate > 0.5"
-                                                                 : "count >= 0";
+                       : info.type == metrics::MetricType::kRate  ? "rate > 0.5"
+                       : info.type == metrics::MetricType::kGauge ? "max >= 0"
+                                                                  : "count >= 0";
     auto r = CompileText("target: builtin:echo\nsteps: [{log: x}]\nthresholds:\n  " +
                          std::string(info.name) + ": [\"" + expr + "\"]\n");
     EXPECT_TRUE(r.ok()) << info.name << "\n" << AllDiagnostics(r);
