@@ -364,6 +364,30 @@ steps:
   EXPECT_EQ(counts["frames_in"], 4 * 2 + 1) << counts.dump();
 }
 
+TEST(ReconnectOption, AFailedConnectIsRetriedToo) {
+  // A loopback port that refuses: bound, not listening, for as long as the child lives.
+  ServerProcess refusing({"/usr/bin/python3", "-c",
+                          "import socket,time;s=socket.socket();s.bind(('127.0.0.1',0));"
+                          "print('listening on ws://127.0.0.1:%d'%s.getsockname()[1],"
+                          "flush=True);time.sleep(60)"});
+  ASSERT_GT(refusing.port(), 0);
+  ScenarioRun run = RunScenario(R"(name: reconnect-refused
+target: builtin:echo
+steps:
+  - connect:
+      url: /nobody
+      reconnect: {max: 2, backoff: 50ms}
+      steps: [{send: never}]
+)",
+                                {"--target", "ws://127.0.0.1:" + std::to_string(refusing.port())});
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  EXPECT_EQ(run.Counter(MetricId::kIterations), 1);
+  EXPECT_EQ(run.Counter(MetricId::kWsReconnects), 2);
+  EXPECT_EQ(run.Counter(MetricId::kWsSessions), 3);
+  EXPECT_EQ(run.Errors("refused"), 3u) << run.DescribeErrors();
+  EXPECT_EQ(run.Counter(MetricId::kWsMsgsSent), 0);
+}
+
 TEST(DataFeeder, RowsReachTheServer) {
   RecorderPeer peer;
   ASSERT_GT(peer.port(), 0);

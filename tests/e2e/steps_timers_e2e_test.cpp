@@ -46,6 +46,21 @@ steps:
   EXPECT_GE(run.MinMicros(MetricId::kIterationDuration), 0.99 * 800000);
 }
 
+TEST(EveryStep, AVuLevelTimerKeepsTheIterationGoing) {
+  // Without a connection the timer belongs to the VU; the iteration ends after its last run.
+  ScenarioRun run = RunScenario(R"(name: every-vu
+target: builtin:echo
+load: {vus: 1, iterations: 2}
+steps:
+  - every: {interval: 100ms, times: 3, do: [{fail: {message: "tick ${iter}", name: tick}}]}
+)");
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  EXPECT_EQ(run.Counter(MetricId::kIterations), 2);
+  EXPECT_EQ(run.Fails("tick"), 6u);
+  EXPECT_EQ(run.LastFailure("tick"), "tick 1");
+  EXPECT_GE(run.MinMicros(MetricId::kIterationDuration), 0.99 * 300000);
+}
+
 TEST(CancelStep, StopsANamedMessageHandler) {
   ScenarioRun run = RunScenario(R"(name: cancel-handler
 target: builtin:echo
