@@ -113,6 +113,40 @@ steps:
   EXPECT_EQ(run.Passes("echo"), run.builtin.value("frames_in", 0u));
 }
 
+std::string GracefulScenario(const std::string& path, const std::string& nap) {
+  return "name: graceful\ntarget: builtin:echo\nload: {vus: 1, duration: 1m}\nsteps:\n"
+         "  - connect: " +
+         path + "\n  - sleep: " + nap + "\n  - send: finished\n  - close\n";
+}
+
+TEST(LoadFlags, AtTheEndRunningIterationsGetGracefulStopThenGoAway) {
+  RecorderPeer peer;
+  ASSERT_GT(peer.port(), 0);
+  // Finishes 1.5 s in, within the 3 s grace: a completed iteration, closed normally.
+  ScenarioRun graced =
+      RunScenario(GracefulScenario("/graced", "1500ms"),
+                  {"--target", peer.Url(), "--duration", "1s", "--graceful-stop", "3s"});
+  // Would finish after a minute: interrupted at once, its socket closed with 1001.
+  ScenarioRun cut =
+      RunScenario(GracefulScenario("/cut", "1m"),
+                  {"--target", peer.Url(), "--duration", "1s", "--graceful-stop", "0s"});
+  nlohmann::json seen = peer.Stop();
+  ASSERT_EQ(graced.process.exit_code, 0) << graced.Output();
+  EXPECT_EQ(graced.Counter(MetricId::kIterations), 1);
+  EXPECT_EQ(graced.Counter(MetricId::kInterruptedIterations), 0);
+  ASSERT_EQ(cut.process.exit_code, 0) << cut.Output();
+  EXPECT_LT(cut.result.duration_s, 5);
+  EXPECT_EQ(cut.Counter(MetricId::kIterations), 0);
+  EXPECT_EQ(cut.Counter(MetricId::kInterruptedIterations), 1);
+  ASSERT_EQ(seen.size(), 2u) << seen.dump();
+  EXPECT_EQ(seen[0]["path"], "/graced");
+  EXPECT_EQ(RecordedTexts(seen[0]), std::vector<std::string>{"finished"});
+  EXPECT_EQ(seen[0]["close_code"], 1000);
+  EXPECT_EQ(seen[1]["path"], "/cut");
+  EXPECT_TRUE(seen[1]["messages"].empty());
+  EXPECT_EQ(seen[1]["close_code"], 1001);
+}
+
 TEST(Thresholds, AFailedThresholdExits99AndWritesJUnit) {
   std::string dir = TempDir();
   ScenarioRun run = RunScenario(R"(name: gate
