@@ -420,7 +420,7 @@ void Vu::Finish() {
 }
 
 void Vu::RecordError(const std::string& kind, const std::string& message, uint32_t tags) {
-  ctx_.shard->Error(kind, message, tags);
+  ctx_.shard->Error(kind, message, ctx_.ErrorTags(tags, kind));
   ctx_.live->errors.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -38,6 +38,19 @@ std::string MaskSecrets(std::string text, const std::vector<std::string>& secret
   return text;
 }
 
+uint32_t WorkerContext::ErrorTags(uint32_t base, const std::string& kind) {
+  auto key = std::make_pair(base, kind);
+  auto it = error_tag_cache.find(key);
+  if (it != error_tag_cache.end()) return it->second;
+  std::vector<std::pair<std::string, std::string>> all = tags->Tags(base);
+  size_t space = kind.find(' ');
+  all.emplace_back("kind", kind.substr(0, space));
+  if (space != std::string::npos) all.emplace_back("status", kind.substr(space + 1));
+  uint32_t id = tags->Intern(std::move(all));
+  error_tag_cache.emplace(key, id);
+  return id;
+}
+
 uint32_t WorkerContext::TagsFor(const void* key, const graph::Scenario& scenario,
                                 const graph::Tags& step_tags, const std::string& name) {
   auto it = tag_cache.find(key);

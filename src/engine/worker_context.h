@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -57,6 +58,10 @@ struct WorkerContext {
   /// Shared row cursors of sequential feeders (one per feeder), or null.
   std::vector<std::atomic<uint64_t>>* feeder_cursors = nullptr;
   std::unordered_map<const void*, uint32_t> tag_cache;  ///< step/connect -> interned tag set
+
+  /// The tag set of an error sample: `base` plus kind (and status, for "handshake 404").
+  uint32_t ErrorTags(uint32_t base, const std::string& kind);
+  std::map<std::pair<uint32_t, std::string>, uint32_t> error_tag_cache;
 
   /// The tag set id for `key` (a step), built once from `tags` plus the scenario's tags.
   uint32_t TagsFor(const void* key, const graph::Scenario& scenario, const graph::Tags& tags,
