@@ -3,6 +3,7 @@
 // time, the fault is counted under the right error kind (with its HTTP status or close code),
 // the healthy VUs carry on, and the summary, result JSON, JUnit and HTML report are complete.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <nlohmann/json.hpp>
 
@@ -347,6 +348,102 @@ TEST(FaultsEndToEnd, BuiltinChaosTargetStartsTheServerInProcess) {
   EXPECT_EQ(CloseCount(run, 1011), 1);
   EXPECT_NE(run.process.out.find("built-in chaos server saw: "), std::string::npos)
       << run.process.out << run.process.err;
+}
+
+// What a file left by a killed run must be: absent, or whole and parseable.
+void ExpectWholeOrAbsent(const std::string& dir, const std::string& context) {
+  std::string text, error;
+  if (metrics::ReadFile(dir + "/result.json", &text, &error)) {
+    metrics::Result result;
+    EXPECT_TRUE(metrics::ReadResultFile(dir + "/result.json", &result, &error))
+        << context << ": torn result.json: " << error;
+  }
+  if (metrics::ReadFile(dir + "/report.html", &text, &error)) {
+    EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u) << context;
+    EXPECT_NE(text.find("</body></html>\n"), std::string::npos) << context << ": torn report";
+  }
+  if (metrics::ReadFile(dir + "/junit.xml", &text, &error)) {
+    ProcessResult parsed = RunProcess({"/usr/bin/python3", "-c",
+                                       "import sys, xml.etree.ElementTree as E\n"
+                                       "E.parse(sys.argv[1])\n",
+                                       dir + "/junit.xml"},
+                                      10s);
+    EXPECT_EQ(parsed.exit_code, 0) << context << ": torn junit.xml: " << parsed.err;
+  }
+}
+
+TEST(FaultsNothingLost, SigkillNeverLeavesATornResultFile) {
+  std::string dir = TempDir();
+  std::string file = WriteTempFile("kill.yaml", R"(name: kill
+target: builtin:echo
+load: {vus: 4, iterations: 15}
+steps:
+  - connect: /echo
+  - send: "k ${vu} ${iter}"
+  - expect: {match: {text: "k ${vu} ${iter}"}, within: 2s, name: kill-echo}
+  - close
+)");
+  std::vector<std::string> args = {WsyamlBinary(), "run",
+                                   file,           "-q",
+                                   "--out",        "json=" + dir + "/result.json",
+                                   "--junit",      dir + "/junit.xml",
+                                   "--report",     dir + "/report.html"};
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult first = RunProcess(args, 30s);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  metrics::Result previous;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(dir + "/result.json", &previous, &error)) << error;
+
+  // Kills early, then every 25 ms across the end of the run, where the files are written.
+  std::vector<std::chrono::milliseconds> at = {took / 4, took / 2};
+  for (int i = 0; i < 10; ++i) at.push_back(took - 150ms + i * 25ms);
+  int killed = 0, replaced = 0;
+  for (auto when : at) {
+    std::string context =
+        "SIGKILL at " + std::to_string(when.count()) + " ms of " + std::to_string(took.count());
+    ProcessResult p = RunProcess(args, 30s, {}, {{when, SIGKILL}});
+    if (p.exit_code == -1) ++killed;
+    ExpectWholeOrAbsent(dir, context);
+    metrics::Result now;
+    // The first run's file existed, so a whole file must still be there: old or new.
+    ASSERT_TRUE(metrics::ReadResultFile(dir + "/result.json", &now, &error)) << context << error;
+    if (now.start_unix_ms != previous.start_unix_ms) ++replaced;
+    previous = now;
+  }
+  EXPECT_GE(killed, 6) << "most runs must really be killed for this test to mean anything";
+  RecordProperty("killed", killed);
+  RecordProperty("replaced", replaced);
+}
+
+TEST(FaultsNothingLost, OutOfFileDescriptorsIsCountedWithAClearMessage) {
+  ServerProcess echo({WsyamlBinary(), "serve", "echo", "--port", "0"});
+  ASSERT_GT(echo.port(), 0);
+  // 100 connections held open for a second under an open-files limit of 64.
+  std::string yaml = "name: fds\ntarget: ws://127.0.0.1:" + std::to_string(echo.port()) +
+                     "\nload: {vus: 1, iterations: 1}\n"
+                     "steps:\n"
+                     "  - connect:\n"
+                     "      url: /echo\n"
+                     "      count: 100\n"
+                     "      steps:\n"
+                     "        - after: {delay: 1s, do: [close]}\n";
+  FaultRun run = RunFault(yaml, 30s, {}, {"/usr/bin/prlimit", "--nofile=64:64"});
+  // Well before the 10 s connect timeout: a connection that cannot get a socket fails at once.
+  ExpectCompleteOutputs(run, 8s, {"fd-limit"});
+  std::string all = run.process.out + run.process.err;
+  EXPECT_NE(all.find("open-files limit"), std::string::npos) << all;
+  EXPECT_NE(all.find("ulimit -n"), std::string::npos) << all;
+  uint64_t opened = SeriesOf(run, MetricId::kWsConnecting).count;
+  uint64_t refused = ErrorCount(run, "fd-limit");
+  EXPECT_GT(opened, 0u);
+  EXPECT_GT(refused, 0u);
+  // Every connection is accounted for: opened, or counted as an fd-limit error.
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsSessions).sum, 100);
+  EXPECT_EQ(opened + refused, 100u) << run.process.out;
+  EXPECT_EQ(run.result.shard.errors().size(), 1u) << run.process.out;
 }
 
 }  // namespace
