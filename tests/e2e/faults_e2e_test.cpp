@@ -70,8 +70,8 @@ TEST(FaultsEndToEnd, FaultSamplesCarryTheirScenarioAndErrorKind) {
   EXPECT_EQ(SeriesOf(run, MetricId::kIterations, {{"scenario", "healthy"}}).sum, healthy);
   EXPECT_EQ(SeriesOf(run, MetricId::kIterations, kFault).sum, 2);
   EXPECT_EQ(SeriesOf(run, MetricId::kIterationDuration, kFault).count, 2u);
-  EXPECT_EQ(SeriesOf(run, MetricId::kWsErrors, {{"kind", "handshake 503"}}).sum, 2);
-  EXPECT_EQ(SeriesOf(run, MetricId::kWsErrors, {{"status", "503"}}).sum, 2);
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsErrors, {{"kind", "handshake"}, {"status", "503"}}).sum, 2);
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsErrors, {{"scenario", "fault"}}).sum, 2);
   EXPECT_EQ(SeriesOf(run, MetricId::kWsCloseCodes, {{"scenario", "healthy"}, {"code", "1000"}}).sum,
             healthy);
 }
