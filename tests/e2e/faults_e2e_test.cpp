@@ -295,6 +295,12 @@ TEST(FaultsEndToEnd, ServerThatStopsReadingStillEndsInBoundedTime) {
   EXPECT_EQ(SeriesOf(run, MetricId::kInterruptedIterations).sum, 2);
   EXPECT_GT(SeriesOf(run, MetricId::kWsMsgsSent, kFault).sum, 2);
   EXPECT_EQ(SeriesOf(run, MetricId::kWsSessions, kFault).sum, 2);
+  // Nothing lost: both sessions opened, so both end with a duration and a close code, even
+  // when the closing handshake cannot get through.
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsConnecting, kFault).count, 2u);
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsSessionDuration, kFault).count, 2u);
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsCloseCodes).sum, 2 + kHealthyVus * kHealthyIterations);
+  EXPECT_EQ(SeriesOf(run, MetricId::kWsOpen).gauge, 0);
 }
 
 TEST(FaultsEndToEnd, ServerPingsGetAutomaticPongs) {
