@@ -123,7 +123,7 @@ steps:
                                 {"--target", peer.Url()});
   nlohmann::json seen = peer.Stop();
   ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Passes("proto"), 1u);
+  EXPECT_EQ(run.Passes("proto"), 1u) << run.DescribeErrors();
   ASSERT_EQ(seen.size(), 1u) << seen.dump();
   EXPECT_EQ(seen[0]["offered"], nlohmann::json({"chat.v3", "chat.v2"}));
   EXPECT_EQ(seen[0]["protocol"], "chat.v2");
@@ -144,7 +144,10 @@ steps:
                                 {"--target", peer.Url()});
   nlohmann::json seen = peer.Stop();
   ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Counter(MetricId::kWsErrors), 1) << run.DescribeErrors();
+  EXPECT_EQ(run.Errors("handshake"), 1u) << run.DescribeErrors();
+  EXPECT_EQ(run.Samples(MetricId::kWsConnecting), 0u);
+  // The send on the failed connection counts an error of kind send and sends nothing.
+  EXPECT_EQ(run.Errors("send"), 1u) << run.DescribeErrors();
   EXPECT_EQ(run.Counter(MetricId::kWsMsgsSent), 0);
   for (const auto& c : seen) EXPECT_TRUE(c["messages"].empty()) << c.dump();
 }
