@@ -300,6 +300,30 @@ steps:
   EXPECT_EQ(texts[2], texts[0]);  // `msg` captures the whole text
 }
 
+TEST(OnMessageStep, AllMatchingHandlersFireInTheOrderWritten) {
+  RecorderPeer peer;
+  ASSERT_GT(peer.port(), 0);
+  ScenarioRun run = RunScenario(R"(name: order
+target: builtin:echo
+steps:
+  - connect: /order
+  - on-message: {match: {text: go}, do: [{set: {trail: "${trail}a"}}]}
+  - on-message: {match: {contains: g}, do: [{set: {trail: "${trail}b"}}]}
+  - on-message: {match: {text: nope}, do: [{set: {trail: "${trail}x"}}]}
+  - on-message: {do: [{set: {trail: "${trail}c"}}]}
+  - set: {trail: ">"}
+  - send: go
+  - expect: {match: {text: go}, within: 2s, name: go}
+  - send: "${trail}"
+  - close
+)",
+                                {"--target", peer.Url()});
+  nlohmann::json seen = peer.Stop();
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(RecordedTexts(seen[0]), (std::vector<std::string>{"go", ">abc"}));
+}
+
 TEST(OnOpenStep, FiresOncePerOpenedConnection) {
   RecorderPeer peer;
   ASSERT_GT(peer.port(), 0);
