@@ -23,7 +23,6 @@ class Bench:
     def __init__(self, build, log_dir):
         self.wsyaml = os.path.join(build, "wsyaml")
         self.minimal = os.path.join(build, "wsbench_minimal")
-        self.minimal_1k = os.path.join(build, "wsbench_minimal_1k")
         self.sink = os.path.join(build, "wsbench_sink")
         self.timer_baseline = os.path.join(build, "timer_baseline")
         self.log_dir = log_dir
@@ -192,27 +191,45 @@ def cpu_model():
 
 # ---- (a) echo throughput ---------------------------------------------------------------------
 
+def minimal_pingpong(b, target, n, seconds):
+    """(messages, CPU seconds) of wsbench_minimal --mode pingpong."""
+    out, cpu, _ = b.measured(
+        [b.minimal, "--url", target + "/", "--connections", str(n), "--duration", str(seconds),
+         "--mode", "pingpong"], "minimal-pingpong-%d" % n, seconds + 30)
+    return last_json(out)["messages"], cpu
+
+
+def wsyaml_pingpong(b, target, n, seconds):
+    """(messages, CPU seconds) of wsyaml running pingpong.yaml on one worker thread."""
+    result, cpu, _ = b.run_wsyaml(
+        os.path.join(SCENARIOS, "pingpong.yaml"), target,
+        ["--vus", str(n), "--duration", "%ds" % seconds, "--threads", "1"],
+        "wsyaml-pingpong-%d" % n, seconds + 60)
+    return counter(result, "ws_msgs_received"), cpu
+
+
 def throughput(b, counts, seconds):
     server, port = b.start_server()
     target = "ws://127.0.0.1:%d" % port
     rows = []
+    per_msg = lambda run: run[1] / max(run[0], 1)
     try:
         for n in counts:
-            out, m_cpu, _ = b.measured(
-                [b.minimal, "--url", target + "/", "--connections", str(n), "--duration",
-                 str(seconds), "--mode", "pingpong"], "minimal-pingpong-%d" % n, seconds + 30)
-            m_msgs = last_json(out)["messages"]
-            result, w_cpu, _ = b.run_wsyaml(
-                os.path.join(SCENARIOS, "pingpong.yaml"), target,
-                ["--vus", str(n), "--duration", "%ds" % seconds, "--threads", "1"],
-                "wsyaml-pingpong-%d" % n, seconds + 60)
-            w_msgs = counter(result, "ws_msgs_received")
+            # Two runs each, alternating (ABBA), and the better of each: the machine is shared,
+            # and other load only ever makes CPU per message worse.
+            m1 = minimal_pingpong(b, target, n, seconds)
+            w1 = wsyaml_pingpong(b, target, n, seconds)
+            w2 = wsyaml_pingpong(b, target, n, seconds)
+            m2 = minimal_pingpong(b, target, n, seconds)
+            (m_msgs, m_cpu), (w_msgs, w_cpu) = min(m1, m2, key=per_msg), min(w1, w2, key=per_msg)
             row = {
                 "connections": n,
                 "minimal_msgs": m_msgs, "minimal_cpu_s": m_cpu,
                 "minimal_us_per_msg": 1e6 * m_cpu / max(m_msgs, 1),
                 "wsyaml_msgs": w_msgs, "wsyaml_cpu_s": w_cpu,
                 "wsyaml_us_per_msg": 1e6 * w_cpu / max(w_msgs, 1),
+                "runs_us_per_msg": {"minimal": [1e6 * per_msg(m1), 1e6 * per_msg(m2)],
+                                    "wsyaml": [1e6 * per_msg(w1), 1e6 * per_msg(w2)]},
             }
             row["ratio"] = row["minimal_us_per_msg"] / max(row["wsyaml_us_per_msg"], 1e-9)
             row["met"] = row["ratio"] >= 0.8
@@ -227,8 +244,9 @@ def throughput(b, counts, seconds):
 
 # ---- (b) idle memory -------------------------------------------------------------------------
 
-PER_PROCESS = 16000  # connections per client process: under the 20,000 open-files limit
-PER_ADDRESS = 25000  # connections per destination address: under the ~28k ephemeral ports
+# Connections per client process, each to its own destination address: under the 20,000
+# open-files limit per process and the ~28k ephemeral ports per destination address.
+PER_PROCESS = 16000
 
 
 def layout(n):
@@ -247,14 +265,14 @@ def start_idle_server(b, clients, server_procs):
     return server, port, rss_kib(server.pid)
 
 
-def memory_minimal(b, n, hold, binary, tool):
+def memory_minimal(b, n, hold, tool="minimal"):
     clients, server_procs = layout(n)
     server, port, s_before = start_idle_server(b, clients, server_procs)
     procs = []
     try:
         for address, share in clients:
             procs.append(b.spawn(
-                [binary, "--url", "ws://%s:%d/" % (address, port), "--connections", str(share),
+                [b.minimal, "--url", "ws://%s:%d/" % (address, port), "--connections", str(share),
                  "--duration", str(hold), "--mode", "idle"], "%s-idle-%d" % (tool, n),
                 stdout_pipe=True))
         start = time.monotonic()
@@ -278,13 +296,15 @@ def memory_minimal(b, n, hold, binary, tool):
 def memory_wsyaml(b, n, hold):
     clients, server_procs = layout(n)
     server, port, s_before = start_idle_server(b, clients, server_procs)
+    # One command: beyond one process wsyaml spreads the VUs over worker processes itself
+    # (--procs, automatic) and the target names a range of addresses.
+    target = "ws://127.0.0.1%s:%d" % ("-%d" % len(clients) if len(clients) > 1 else "", port)
     procs = []
     try:
-        for address, share in clients:
-            procs.append(b.spawn(
-                [b.wsyaml, "run", os.path.join(SCENARIOS, "idle.yaml"), "--target",
-                 "ws://%s:%d" % (address, port), "--vus", str(share), "--duration",
-                 "%ds" % hold, "--threads", "1", "--quiet"], "wsyaml-idle-%d" % n))
+        procs.append(b.spawn(
+            [b.wsyaml, "run", os.path.join(SCENARIOS, "idle.yaml"), "--target", target, "--vus",
+             str(n), "--duration", "%ds" % hold, "--threads", "1", "--quiet"],
+            "wsyaml-idle-%d" % n))
         time.sleep(2.5)  # every VU is allocated and asleep; the connects start at 4 s
         c_before = sum(rss_kib(p.pid) for p in procs)
         start = time.monotonic()
@@ -326,9 +346,7 @@ def memory_row(tool, n, opened, c_before, c_open, s_before, s_open, connect_s, e
 def memory(b, counts, hold):
     rows = []
     for n in counts:
-        rows.append(memory_minimal(b, n, hold, b.minimal, "minimal"))
-        if n <= 10000:  # the floor with the reference server's 1 KiB read buffer
-            rows.append(memory_minimal(b, n, hold, b.minimal_1k, "minimal_1k"))
+        rows.append(memory_minimal(b, n, hold))
         rows.append(memory_wsyaml(b, n, hold))
     # VU state: what the VUs add before any connection, from the two smallest wsyaml runs.
     ws = [r for r in rows if r["tool"] == "wsyaml"]
@@ -460,6 +478,32 @@ def connection_rate(b, concurrency, seconds):
     return row
 
 
+def verdicts(report):
+    """The issue's targets, each with the figure measured and whether it is met."""
+    out = []
+    for r in report.get("throughput", []):
+        out.append(("throughput %d conns: wsyaml msgs/CPU-s >= 0.8x minimal" % r["connections"],
+                    "%.2fx" % r["ratio"], r["met"]))
+    for r in report.get("memory", []):
+        if r["tool"] == "wsyaml" and "met" in r:
+            out.append(("memory %d conns: <= 10 KB per idle connection, VU included"
+                        % r["connections"], "%.2f KB" % r["client_kb_per_conn_with_vu"],
+                        r["met"]))
+    if report.get("memory") and any(r["connections"] >= 100000 and r["opened"] >= 100000
+                                    for r in report["memory"] if r["tool"] == "wsyaml"):
+        out.append(("100k connections held", "yes", True))
+    t = report.get("timers")
+    if t:
+        out.append(("timers: CPU per fire <= one steady_timer per VU",
+                    "%.2f vs %.2f us" % (t["wsyaml_us_per_fire"], t["baseline_us_per_fire"]),
+                    t["cpu_met"]))
+        out.append(("timers: lateness p99 <= 2 ms (at the sink)",
+                    "%.2f ms (naive client: %.2f ms)" % (t["wsyaml_lateness_p99_us"] / 1000,
+                                                          t["minimal_lateness_p99_us"] / 1000),
+                    t["lateness_met"]))
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", required=True, help="build directory with the binaries")
@@ -493,6 +537,10 @@ def main():
         report["connection_rate"] = connection_rate(b, 50, args.seconds)
         report["machine"]["loadavg_after_d"] = loadavg()
     report["machine"]["loadavg_end"] = loadavg()
+    report["targets"] = [{"target": t, "measured": m, "met": ok} for t, m, ok in verdicts(report)]
+    print("targets:")
+    for t in report["targets"]:
+        print("  %-4s %-62s %s" % ("MET" if t["met"] else "NOT", t["target"], t["measured"]))
     report["wall_s"] = round(time.monotonic() - started, 1)
     print("done in %.0f s, load %s" % (report["wall_s"], report["machine"]["loadavg_end"]))
     if args.json:

@@ -1,7 +1,7 @@
 // What the benchmark programs share: a websocketpp client config like the engine's
-// (src/engine/ws_transport.cpp: no locking, no logging, a cheap masking RNG, a 4 KiB read
-// buffer unless WSBENCH_READ_BUFFER says otherwise), process measurements (CPU seconds, resident memory) and tiny helpers.
-// Header-only; every program is single-threaded.
+// (src/engine/ws_transport.cpp: no locking, no logging, a cheap masking RNG, a 1 KiB read
+// buffer unless WSBENCH_READ_BUFFER says otherwise), process measurements (CPU seconds, resident
+// memory) and tiny helpers. Header-only; every program is single-threaded.
 #pragma once
 
 #include <sys/resource.h>
@@ -40,11 +40,11 @@ class FastRng {
 };
 
 #ifndef WSBENCH_READ_BUFFER
-/// Bytes of each connection's read buffer; the engine's is 4 KiB (wsbench_minimal_1k: 1 KiB).
-#define WSBENCH_READ_BUFFER 4096
+/// Bytes of each connection's read buffer: the engine's (websocketpp's default is 16 KiB).
+#define WSBENCH_READ_BUFFER 1024
 #endif
 
-/// The engine's client config, copied: one thread, no locks, no logs, 4 KiB read buffer.
+/// The engine's client config, copied: one thread, no locks, no logs, 1 KiB read buffer.
 struct ClientConfig : websocketpp::config::asio_client {
   using type = ClientConfig;
   using base = websocketpp::config::asio_client;
