@@ -364,6 +364,13 @@ void ExpectWholeOrAbsent(const std::string& dir, const std::string& context) {
     EXPECT_TRUE(metrics::ReadResultFile(dir + "/result.json", &result, &error))
         << context << ": torn result.json: " << error;
   }
+  if (metrics::ReadFile(dir + "/result.ndjson", &text, &error)) {
+    EXPECT_FALSE(text.empty()) << context;
+    EXPECT_EQ(text.back(), '\n') << context << ": torn result.ndjson";
+    size_t start = 0;
+    for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+      EXPECT_TRUE(nlohmann::json::accept(text.substr(start, end - start))) << context;
+  }
   if (metrics::ReadFile(dir + "/report.html", &text, &error)) {
     EXPECT_EQ(text.rfind("<!DOCTYPE html>", 0), 0u) << context;
     EXPECT_NE(text.find("</body></html>\n"), std::string::npos) << context << ": torn report";
@@ -389,11 +396,11 @@ steps:
   - expect: {match: {text: "k ${vu} ${iter}"}, within: 2s, name: kill-echo}
   - close
 )");
-  std::vector<std::string> args = {WsyamlBinary(), "run",
-                                   file,           "-q",
-                                   "--out",        "json=" + dir + "/result.json",
-                                   "--junit",      dir + "/junit.xml",
-                                   "--report",     dir + "/report.html"};
+  std::string json = dir + "/result.json", ndjson = dir + "/result.ndjson";
+  std::string junit = dir + "/junit.xml", report = dir + "/report.html";
+  std::vector<std::string> args = {WsyamlBinary(), "run",          file,       "-q",
+                                   "--out",        "json=" + json, "--out",    "ndjson=" + ndjson,
+                                   "--junit",      junit,          "--report", report};
   auto started = std::chrono::steady_clock::now();
   ProcessResult first = RunProcess(args, 30s);
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -401,7 +408,7 @@ steps:
   ASSERT_EQ(first.exit_code, 0) << first.err;
   metrics::Result previous;
   std::string error;
-  ASSERT_TRUE(metrics::ReadResultFile(dir + "/result.json", &previous, &error)) << error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &previous, &error)) << error;
 
   // Kills early, then every 25 ms across the end of the run, where the files are written.
   std::vector<std::chrono::milliseconds> at = {took / 4, took / 2};
@@ -415,7 +422,7 @@ steps:
     ExpectWholeOrAbsent(dir, context);
     metrics::Result now;
     // The first run's file existed, so a whole file must still be there: old or new.
-    ASSERT_TRUE(metrics::ReadResultFile(dir + "/result.json", &now, &error)) << context << error;
+    ASSERT_TRUE(metrics::ReadResultFile(json, &now, &error)) << context << error;
     if (now.start_unix_ms != previous.start_unix_ms) ++replaced;
     previous = now;
   }
