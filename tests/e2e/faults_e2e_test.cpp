@@ -4,6 +4,7 @@
 // the healthy VUs carry on, and the summary, result JSON, JUnit and HTML report are complete.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -432,6 +433,7 @@ steps:
 }
 
 TEST(FaultsNothingLost, OutOfFileDescriptorsIsCountedWithAClearMessage) {
+  if (access("/usr/bin/prlimit", X_OK) != 0) GTEST_SKIP() << "needs prlimit (util-linux)";
   ServerProcess echo({WsyamlBinary(), "serve", "echo", "--port", "0"});
   ASSERT_GT(echo.port(), 0);
   // 100 connections held open for a second under an open-files limit of 64.
