@@ -15,12 +15,12 @@ inline constexpr int kExitSetupFailed = 3;        ///< could not start (port, se
 inline constexpr int kExitInterrupted = 4;        ///< stopped by SIGINT/SIGTERM before the end
 inline constexpr int kExitThresholdsFailed = 99;  ///< as k6
 
-void AddRunCommand(CLI::App& app, int& exit_code);      ///< wsyaml run FILE
-void AddServeCommand(CLI::App& app, int& exit_code);    ///< wsyaml serve chat|echo
-void AddValidateCommand(CLI::App& app, int& exit_code); ///< wsyaml validate FILE...
-void AddPlanCommand(CLI::App& app, int& exit_code);     ///< wsyaml plan FILE
-void AddSchemaCommand(CLI::App& app, int& exit_code);   ///< wsyaml schema
-void AddMergeCommand(CLI::App& app, int& exit_code);    ///< wsyaml merge A.json B.json -o ALL.json
-void AddCompareCommand(CLI::App& app, int& exit_code);  ///< wsyaml compare BASE.json NEW.json
+void AddRunCommand(CLI::App& app, int& exit_code);       ///< wsyaml run FILE
+void AddServeCommand(CLI::App& app, int& exit_code);     ///< wsyaml serve chat|echo
+void AddValidateCommand(CLI::App& app, int& exit_code);  ///< wsyaml validate FILE...
+void AddPlanCommand(CLI::App& app, int& exit_code);      ///< wsyaml plan FILE
+void AddSchemaCommand(CLI::App& app, int& exit_code);    ///< wsyaml schema
+void AddMergeCommand(CLI::App& app, int& exit_code);     ///< wsyaml merge A.json B.json -o ALL.json
+void AddCompareCommand(CLI::App& app, int& exit_code);   ///< wsyaml compare BASE.json NEW.json
 
 }  // namespace wsyaml::cli

@@ -6,13 +6,8 @@
 int main(int argc, char** argv) {
   using namespace wsyaml::cli;
   static constexpr CommandAdder kCommands[] = {
-      AddRunCommand,
-      AddServeCommand,
-      AddValidateCommand,
-      AddPlanCommand,
-      AddSchemaCommand,
-      AddMergeCommand,
-      AddCompareCommand,
+      AddRunCommand,    AddServeCommand, AddValidateCommand, AddPlanCommand,
+      AddSchemaCommand, AddMergeCommand, AddCompareCommand,
   };
   CLI::App app{"wsyaml: WebSocket load and regression tests written as YAML"};
   app.set_version_flag("--version", "wsyaml 0.1.0");

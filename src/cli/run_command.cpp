@@ -71,7 +71,8 @@ bool RunHere(const RunOptions& options, const graph::TestPlan& plan,
   std::unique_ptr<engine::Engine> run;
   std::unique_ptr<Progress> progress;
   AbortWatch abort_watch(plan);
-  engine_options.on_tick = [&](std::chrono::milliseconds elapsed, const metrics::Shard& cumulative) {
+  engine_options.on_tick = [&](std::chrono::milliseconds elapsed,
+                               const metrics::Shard& cumulative) {
     timeline.Sample(elapsed.count() / 1000.0, cumulative);
     progress->Tick(elapsed, cumulative);
     if (abort_watch.ShouldAbort(elapsed, cumulative, run->tags())) run->Stop(true);
@@ -124,8 +125,7 @@ bool RunWorkers(const RunOptions& options, const std::vector<std::string>& base_
     g_workers[g_worker_count.load()] = pid;
     g_worker_count.fetch_add(1);
   }
-  if (!options.quiet)
-    std::cerr << "wsyaml: running " << procs << " worker processes (--procs)\n";
+  if (!options.quiet) std::cerr << "wsyaml: running " << procs << " worker processes (--procs)\n";
   bool ok = true;
   for (int i = 0; i < g_worker_count.load(); ++i) {
     int status = 0;

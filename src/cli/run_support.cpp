@@ -124,9 +124,12 @@ int AutomaticProcs(const graph::TestPlan& plan, size_t open_files, bool quiet) {
 
 std::vector<std::string> WorkerArguments(const RunOptions& options, const std::string& targets,
                                          int index, int procs, const std::string& result_file) {
-  std::vector<std::string> args = {"wsyaml", "run", options.file, "-q", "--target", targets,
-                                   "--worker-index", std::to_string(index), "--procs",
-                                   std::to_string(procs), "--worker-result", result_file};
+  std::vector<std::string> args = {"wsyaml",          "run",
+                                   options.file,      "-q",
+                                   "--target",        targets,
+                                   "--worker-index",  std::to_string(index),
+                                   "--procs",         std::to_string(procs),
+                                   "--worker-result", result_file};
   auto add = [&](const char* flag, const std::string& value) {
     if (value.empty() || value == "0") return;
     args.push_back(flag);
@@ -162,8 +165,8 @@ bool ResolveTarget(const std::string& target, std::unique_ptr<server::ReferenceS
   size_t start = 0;
   while (start <= target.size()) {
     size_t comma = target.find(',', start);
-    std::string url = target.substr(start, comma == std::string::npos ? std::string::npos
-                                                                       : comma - start);
+    std::string url =
+        target.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? target.size() + 1 : comma + 1;
     while (!url.empty() && url.back() == '/') url.pop_back();
     size_t scheme_end = url.find("://");
@@ -174,11 +177,12 @@ bool ResolveTarget(const std::string& target, std::unique_ptr<server::ReferenceS
     }
     size_t host_start = scheme_end + 3;
     size_t host_end = url.find_first_of(":/", host_start);
-    std::string host = url.substr(host_start, host_end == std::string::npos ? std::string::npos
-                                                                            : host_end - host_start);
+    std::string host = url.substr(
+        host_start, host_end == std::string::npos ? std::string::npos : host_end - host_start);
     std::string rest = host_end == std::string::npos ? "" : url.substr(host_end);
     std::vector<std::string> hosts;
-    if (host.find('-') != std::string::npos && host.find_first_not_of("0123456789.-") == std::string::npos) {
+    if (host.find('-') != std::string::npos &&
+        host.find_first_not_of("0123456789.-") == std::string::npos) {
       if (!server::ExpandAddressRanges({host}, &hosts, error)) return false;
     } else {
       hosts.push_back(host);
@@ -234,7 +238,8 @@ bool AbortWatch::ShouldAbort(std::chrono::milliseconds elapsed, const metrics::S
   if (aborted_) return false;
   for (const auto& threshold : watched_) {
     if (std::chrono::duration_cast<graph::Micros>(elapsed) < threshold.delay_abort_eval) continue;
-    metrics::ThresholdResult result = metrics::EvaluateThreshold(threshold, cumulative, tags, elapsed.count() / 1000.0);
+    metrics::ThresholdResult result =
+        metrics::EvaluateThreshold(threshold, cumulative, tags, elapsed.count() / 1000.0);
     if (result.has_data && !result.passed) {
       std::cerr << "\nwsyaml: threshold " << result.metric << ": " << result.source
                 << " failed; aborting the run (abort-on-fail)\n";

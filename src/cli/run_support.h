@@ -22,16 +22,16 @@ inline constexpr const char* kVersion = "0.1.0";
 /// Flags of `wsyaml run`.
 struct RunOptions {
   std::string file;
-  int vus = 0;             ///< 0 = as in the file
-  std::string duration;    ///< empty = as in the file
-  std::string graceful_stop;  ///< empty = as in the file
-  int iterations = 0;      ///< 0 = as in the file
-  std::string target;      ///< empty = as in the file
-  std::vector<std::string> env_pairs;  ///< NAME=VALUE as given
+  int vus = 0;                          ///< 0 = as in the file
+  std::string duration;                 ///< empty = as in the file
+  std::string graceful_stop;            ///< empty = as in the file
+  int iterations = 0;                   ///< 0 = as in the file
+  std::string target;                   ///< empty = as in the file
+  std::vector<std::string> env_pairs;   ///< NAME=VALUE as given
   std::vector<std::string> secret_env;  ///< env names whose values are masked in output
   std::map<std::string, std::string> env;
-  int threads = 0;  ///< 0 = one per core
-  int procs = 0;    ///< worker processes; 0 = automatic
+  int threads = 0;            ///< 0 = one per core
+  int procs = 0;              ///< worker processes; 0 = automatic
   int worker_index = -1;      ///< >= 0 in a worker process started by --procs
   std::string worker_result;  ///< where a worker process writes its result
   bool debug = false;

@@ -48,7 +48,7 @@ struct ConnectRequest {
   const graph::TlsOptions* tls = nullptr;  ///< may be null
   bool deflate = false;
   size_t max_message_size = 0;  ///< 0 = the library default
-  std::string debug_prefix;  ///< non-empty = print handshake details with this prefix
+  std::string debug_prefix;     ///< non-empty = print handshake details with this prefix
 };
 
 /// One open (or opening) WebSocket. Destroying it detaches the listener and drops the socket.

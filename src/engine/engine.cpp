@@ -348,7 +348,11 @@ RunOutcome Engine::Run() {
       }
       if (!clock.stopping && clock.kind == Kind::kArrivalRate) {
         // Whole arrivals due by the end of the next loop step, this process's share.
-        double due = ArrivalsUntil(load, std::min<graph::Micros>(t + kLoopStep, std::chrono::duration_cast<graph::Micros>(clock.end))) / procs;
+        double due =
+            ArrivalsUntil(
+                load, std::min<graph::Micros>(
+                          t + kLoopStep, std::chrono::duration_cast<graph::Micros>(clock.end))) /
+            procs;
         int count = static_cast<int>(due - clock.arrivals_started);
         if (count > 0) {
           clock.arrivals_started += count;
@@ -392,8 +396,7 @@ RunOutcome Engine::Run() {
 
   RunOutcome outcome;
   for (auto& worker : workers) outcome.merged.Merge(worker->shard());
-  outcome.duration =
-      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   outcome.interrupted = interrupted;
   outcome.vus_max = vus_max;
   return outcome;

@@ -18,11 +18,11 @@ namespace wsyaml::engine {
 
 /// How to run.
 struct EngineOptions {
-  int threads = 1;       ///< worker threads (each an io_context)
+  int threads = 1;  ///< worker threads (each an io_context)
   /// The target as ws://host:port base URLs (builtin targets already resolved); connections
   /// take them in turn, so several addresses get past the ephemeral-port limit of one.
   std::vector<std::string> base_urls;
-  bool debug = false;    ///< print frames and handshakes
+  bool debug = false;                ///< print frames and handshakes
   std::vector<std::string> secrets;  ///< values masked in --debug and log output
   /// Worker processes share one run: this process runs VUs whose (id - 1) % proc_count ==
   /// proc_index, and 1/proc_count of each arrival rate.
@@ -35,10 +35,10 @@ struct EngineOptions {
 
 /// What a run produced.
 struct RunOutcome {
-  metrics::Shard merged;                ///< all workers' samples
+  metrics::Shard merged;                 ///< all workers' samples
   std::chrono::milliseconds duration{};  ///< wall time of the run
-  bool interrupted = false;             ///< stopped by Stop() before its natural end
-  int vus_max = 0;                      ///< VUs allocated by the whole run (all processes)
+  bool interrupted = false;              ///< stopped by Stop() before its natural end
+  int vus_max = 0;                       ///< VUs allocated by the whole run (all processes)
 };
 
 /// Executes a TestPlan.

@@ -26,8 +26,8 @@ void Vu::StartIteration(DoneCallback done) {
   ctx_.shard->Move(MetricId::kVus, 1);
   InitIterationVars();
   if (scenario_.load.iteration_timeout) {
-    iteration_timeout_ = ctx_.scheduler->Schedule(
-        iteration_start_ + *scenario_.load.iteration_timeout, [this] {
+    iteration_timeout_ =
+        ctx_.scheduler->Schedule(iteration_start_ + *scenario_.load.iteration_timeout, [this] {
           iteration_timeout_ = 0;
           Interrupt();
         });
@@ -128,7 +128,10 @@ bool Vu::Execute(Fiber& fiber, const graph::Step& step) {
   } else if (auto* on_message = std::get_if<graph::OnMessage>(&action)) {
     if (conn) conn->handlers.push_back({on_message, nullptr, true});
   } else if (auto* on_event = std::get_if<graph::OnEvent>(&action)) {
-    if (conn) conn->handlers.push_back({nullptr, on_event, true});
+    bool registered = false;  // on-error of a connection program is registered at connect
+    if (conn)
+      for (const auto& handler : conn->handlers) registered |= handler.on_event == on_event;
+    if (conn && !registered) conn->handlers.push_back({nullptr, on_event, true});
   } else if (auto* every = std::get_if<graph::Every>(&action)) {
     StartEvery(conn, *every);
   } else if (auto* after = std::get_if<graph::After>(&action)) {
@@ -258,7 +261,8 @@ void Vu::ExecuteSend(Fiber& fiber, const graph::Send& send) {
     return;
   }
   bool binary = send.payload.kind == graph::Payload::Kind::kBinary;
-  std::string payload = binary ? send.payload.bytes : Render(send.payload.body, Context(conn, fiber.msg));
+  std::string payload =
+      binary ? send.payload.bytes : Render(send.payload.body, Context(conn, fiber.msg));
   std::string error;
   if (!conn->socket->Send(payload, binary, &error)) {
     RecordError("send", error, tags);
@@ -283,8 +287,7 @@ void Vu::ExecuteSend(Fiber& fiber, const graph::Send& send) {
     Conn* c = conn;
     it->timeout = ctx_.scheduler->Schedule(now + reply.within, [this, c, it] {
       Check(it->reply->name.empty() ? "reply" : it->reply->name, false,
-            "timeout: no reply within " + std::to_string(it->reply->within.count() / 1000) +
-                "ms");
+            "timeout: no reply within " + std::to_string(it->reply->within.count() / 1000) + "ms");
       c->replies.erase(it);
       MaybeFinish();
     });

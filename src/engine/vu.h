@@ -52,8 +52,7 @@ class Vu {
   bool Execute(Fiber& fiber, const graph::Step& step);  // false = the fiber waits
   void ExecuteConnect(Fiber& fiber, const graph::Connect& spec, bool* waits);
   void ExecuteSend(Fiber& fiber, const graph::Send& send);
-  void RunBody(const graph::StepList& body, Conn* conn, const MessageView* msg,
-               TimePoint intended);
+  void RunBody(const graph::StepList& body, Conn* conn, const MessageView* msg, TimePoint intended);
   void Resume(Fiber& fiber);
 
   // Timers (vu_timers.cpp).
@@ -101,7 +100,7 @@ class Vu {
   std::unique_ptr<Fiber> main_;
   std::vector<std::unique_ptr<Conn>> conns_;
   std::list<ActiveTimer> vu_timers_;  ///< timers started where there is no connection
-  std::vector<std::string> secrets_;   ///< worker secrets + this VU's credential header values
+  std::vector<std::string> secrets_;  ///< worker secrets + this VU's credential header values
 };
 
 }  // namespace wsyaml::engine

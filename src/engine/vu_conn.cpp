@@ -63,10 +63,25 @@ void Vu::OpenConn(Conn& conn) {
   conn.connect_started = ctx_.scheduler->Now();
   conn.handlers.clear();
   conn.protocol.clear();
+  // The program starts on open, but its on-error handlers must hear about a failed connect.
+  for (const graph::Step& step : conn.spec->steps) {
+    auto* on_event = std::get_if<graph::OnEvent>(&step.action);
+    if (on_event && on_event->kind == graph::OnEvent::Kind::kError)
+      conn.handlers.push_back({nullptr, on_event, true});
+  }
   EvalContext eval = Context(&conn);
+  if (!conn.spec->templated_tags.empty()) {
+    graph::Tags rendered = conn.spec->tags;
+    for (const auto& [key, value] : conn.spec->templated_tags) {
+      for (auto& tag : rendered)
+        if (tag.first == key) tag.second = Render(value, eval);
+    }
+    conn.tags = ctx_.RenderedTags(scenario_, rendered);
+  }
   ConnectRequest request;
-  const std::string& base =
-      ctx_.base_urls.empty() ? std::string() : ctx_.base_urls[ctx_.next_base_url++ % ctx_.base_urls.size()];
+  const std::string& base = ctx_.base_urls.empty()
+                                ? std::string()
+                                : ctx_.base_urls[ctx_.next_base_url++ % ctx_.base_urls.size()];
   request.url = JoinUrl(base, Render(conn.spec->url, eval));
   for (const auto& [name, value] : conn.spec->headers) {
     request.headers.emplace_back(name, Render(value, eval));
@@ -84,21 +99,21 @@ void Vu::OpenConn(Conn& conn) {
   request.deflate = conn.spec->deflate;
   request.max_message_size = conn.spec->max_message_size;
   if (ctx_.debug) {
-    request.debug_prefix = "[vu " + std::to_string(id_) + " conn " + std::to_string(conn.index) + "]";
+    request.debug_prefix =
+        "[vu " + std::to_string(id_) + " conn " + std::to_string(conn.index) + "]";
     Debug(&conn, "connect " + request.url);
   }
   ctx_.shard->Add(MetricId::kWsSessions, 1, conn.tags);
   Conn* c = &conn;
-  conn.connect_timeout =
-      ctx_.scheduler->Schedule(conn.connect_started + conn.spec->timeout, [this, c] {
-        c->connect_timeout = 0;
-        if (c->state != Conn::State::kConnecting) return;
-        c->socket.reset();
-        HandleFail(*c, {"timeout",
-                        "no handshake within " +
-                            std::to_string(c->spec->timeout.count() / 1000) + "ms",
-                        0});
-      });
+  conn.connect_timeout = ctx_.scheduler->Schedule(conn.connect_started + conn.spec->timeout, [this,
+                                                                                              c] {
+    c->connect_timeout = 0;
+    if (c->state != Conn::State::kConnecting) return;
+    c->socket.reset();
+    HandleFail(
+        *c, {"timeout",
+             "no handshake within " + std::to_string(c->spec->timeout.count() / 1000) + "ms", 0});
+  });
   conn.socket = ctx_.transport->Connect(request, &conn);
 }
 
@@ -160,8 +175,8 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
     for (const graph::Capture& capture : on.captures) {
       const nlohmann::json* value = capture.path.empty() ? nullptr : msg.At(capture.path);
       vars_[capture.slot] = capture.path.empty() ? std::string(payload)
-                            : value               ? JsonToText(*value)
-                                                  : std::string();
+                            : value              ? JsonToText(*value)
+                                                 : std::string();
     }
     if (on.measure) {
       int64_t sent_ms = 0;
@@ -187,8 +202,8 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
     for (const graph::Capture& capture : fiber->expect->captures) {
       const nlohmann::json* value = capture.path.empty() ? nullptr : msg.At(capture.path);
       vars_[capture.slot] = capture.path.empty() ? std::string(payload)
-                            : value               ? JsonToText(*value)
-                                                  : std::string();
+                            : value              ? JsonToText(*value)
+                                                 : std::string();
     }
     fiber->wait = Fiber::Wait::kNone;
     Resume(*fiber);
@@ -276,7 +291,8 @@ void Vu::RunEventHandlers(Conn& conn, graph::OnEvent::Kind kind) {
 void Vu::FailReplies(Conn& conn, const std::string& reason) {
   for (auto& reply : conn.replies) {
     ctx_.scheduler->Cancel(reply.timeout);
-    if (!interrupted_) Check(reply.reply->name.empty() ? "reply" : reply.reply->name, false, reason);
+    if (!interrupted_)
+      Check(reply.reply->name.empty() ? "reply" : reply.reply->name, false, reason);
   }
   conn.replies.clear();
 }

@@ -38,6 +38,20 @@ std::string MaskSecrets(std::string text, const std::vector<std::string>& secret
   return text;
 }
 
+uint32_t WorkerContext::RenderedTags(const graph::Scenario& scenario, const graph::Tags& rendered) {
+  graph::Tags key = rendered;
+  key.emplace_back("scenario", scenario.name);
+  auto it = rendered_tag_cache.find(key);
+  if (it != rendered_tag_cache.end()) return it->second;
+  std::vector<std::pair<std::string, std::string>> all;
+  all.emplace_back("scenario", scenario.name.empty() ? "default" : scenario.name);
+  for (const auto& tag : scenario.tags) all.push_back(tag);
+  for (const auto& tag : rendered) all.push_back(tag);
+  uint32_t id = tags->Intern(std::move(all));
+  rendered_tag_cache.emplace(std::move(key), id);
+  return id;
+}
+
 uint32_t WorkerContext::ErrorTags(uint32_t base, const std::string& kind) {
   auto key = std::make_pair(base, kind);
   auto it = error_tag_cache.find(key);

@@ -63,6 +63,11 @@ struct WorkerContext {
   uint32_t ErrorTags(uint32_t base, const std::string& kind);
   std::map<std::pair<uint32_t, std::string>, uint32_t> error_tag_cache;
 
+  /// The tag set of a connection whose tags hold templates, rendered to `tags`; cached by
+  /// the rendered values.
+  uint32_t RenderedTags(const graph::Scenario& scenario, const graph::Tags& tags);
+  std::map<graph::Tags, uint32_t> rendered_tag_cache;
+
   /// The tag set id for `key` (a step), built once from `tags` plus the scenario's tags.
   uint32_t TagsFor(const void* key, const graph::Scenario& scenario, const graph::Tags& tags,
                    const std::string& name = {});

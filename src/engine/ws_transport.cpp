@@ -1,9 +1,10 @@
 #include "engine/ws_transport.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 
 #include <websocketpp/client.hpp>
 #include <websocketpp/concurrency/none.hpp>
@@ -71,10 +72,12 @@ struct ClientConfig : Base {
   static const size_t connection_read_buffer_size = 1024;
 };
 
-using PlainClient = websocketpp::client<ClientConfig<
-    websocketpp::config::asio_client, websocketpp::transport::asio::basic_socket::endpoint>>;
-using TlsClient = websocketpp::client<ClientConfig<
-    websocketpp::config::asio_tls_client, websocketpp::transport::asio::tls_socket::endpoint>>;
+using PlainClient =
+    websocketpp::client<ClientConfig<websocketpp::config::asio_client,
+                                     websocketpp::transport::asio::basic_socket::endpoint>>;
+using TlsClient =
+    websocketpp::client<ClientConfig<websocketpp::config::asio_tls_client,
+                                     websocketpp::transport::asio::tls_socket::endpoint>>;
 using SslContext = asio::ssl::context;
 
 // What the websocketpp handlers reach; the engine's handle clears `listener` when it goes.
@@ -114,8 +117,8 @@ Failure Classify(const ConPtr& con, const std::string& tls_detail) {
                       con->get_response_msg();
   } else if (ec == asio::error::connection_refused) {
     failure.kind = "refused";
-    failure.message = "connection refused by " + con->get_host() + ":" +
-                      std::to_string(con->get_port());
+    failure.message =
+        "connection refused by " + con->get_host() + ":" + std::to_string(con->get_port());
   } else if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again) {
     failure.kind = "dns";
   } else if (ec == asio::error::timed_out || ec == websocketpp::error::open_handshake_timeout) {
@@ -142,7 +145,8 @@ Failure Classify(const ConPtr& con, const std::string& tls_detail) {
 template <typename ConPtr>
 class WsConnection : public Connection {
  public:
-  WsConnection(ConPtr con, std::shared_ptr<Link> link) : con_(std::move(con)), link_(std::move(link)) {}
+  WsConnection(ConPtr con, std::shared_ptr<Link> link)
+      : con_(std::move(con)), link_(std::move(link)) {}
   ~WsConnection() override {
     link_->listener = nullptr;
     if (!con_) return;
@@ -157,9 +161,9 @@ class WsConnection : public Connection {
 
   bool Send(std::string_view payload, bool binary, std::string* error) override {
     if (!con_) return false;
-    std::error_code ec = con_->send(payload.data(), payload.size(),
-                                    binary ? websocketpp::frame::opcode::binary
-                                           : websocketpp::frame::opcode::text);
+    std::error_code ec =
+        con_->send(payload.data(), payload.size(),
+                   binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text);
     if (ec && error) *error = ec.message();
     return !ec;
   }
@@ -267,33 +271,36 @@ class WsTransport : public Transport {
     if (request.max_message_size > 0) con->set_max_message_size(request.max_message_size);
     bool wants_subprotocol = !request.subprotocols.empty();
     std::string prefix = request.debug_prefix;
-    con->set_open_handler([this, &client, link, prefix,
-                           wants_subprotocol](websocketpp::connection_hdl hdl) {
-      std::error_code ec;
-      ConPtr c = client.get_con_from_hdl(hdl, ec);
-      if (ec) return;
-      sessions_.erase(c.get());
-      if (!link->listener) return;
-      if (!prefix.empty()) {
-        Logger::Line(Logger::Level::kDebug, 0, -1,
-                     prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
-        Logger::Line(Logger::Level::kDebug, 0, -1,
-                     prefix + " handshake response:" + MaskSecrets(c->get_response().raw()));
-      }
-      if (wants_subprotocol && c->get_subprotocol().empty()) {
-        link->listener->OnFail({"handshake", "the server accepted none of the offered subprotocols", 0});
-        std::error_code close_ec;
-        c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
-        return;
-      }
-      link->listener->OnOpen(c->get_subprotocol());
-    });
-    con->set_message_handler(
-        [link](websocketpp::connection_hdl, typename Client::message_ptr msg) {
+    con->set_open_handler(
+        [this, &client, link, prefix, wants_subprotocol](websocketpp::connection_hdl hdl) {
+          std::error_code ec;
+          ConPtr c = client.get_con_from_hdl(hdl, ec);
+          if (ec) return;
+          sessions_.erase(c.get());
           if (!link->listener) return;
-          link->listener->OnMessage(msg->get_payload(),
-                                    msg->get_opcode() == websocketpp::frame::opcode::binary);
+          if (!prefix.empty()) {
+            Logger::Line(Logger::Level::kDebug, 0, -1,
+                         prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
+            Logger::Line(Logger::Level::kDebug, 0, -1,
+                         prefix + " handshake response:" + MaskSecrets(c->get_response().raw()));
+          }
+          // websocketpp fills get_subprotocol() only on servers: read the response instead.
+      std::string protocol = c->get_response_header("Sec-WebSocket-Protocol");
+      if (wants_subprotocol &&
+          std::find(offered.begin(), offered.end(), protocol) == offered.end()) {
+            link->listener->OnFail(
+                {"handshake", "the server accepted none of the offered subprotocols", 0});
+            std::error_code close_ec;
+            c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
+            return;
+          }
+          link->listener->OnOpen(protocol);
         });
+    con->set_message_handler([link](websocketpp::connection_hdl, typename Client::message_ptr msg) {
+      if (!link->listener) return;
+      link->listener->OnMessage(msg->get_payload(),
+                                msg->get_opcode() == websocketpp::frame::opcode::binary);
+    });
     con->set_pong_handler([link](websocketpp::connection_hdl, std::string payload) {
       if (link->listener) link->listener->OnPong(payload);
     });

@@ -90,7 +90,7 @@ struct Template {
 struct Payload {
   enum class Kind { kText, kJson, kBinary };
   Kind kind = Kind::kText;
-  Template body;  ///< kText: the text; kJson: compact JSON with escaped holes
+  Template body;      ///< kText: the text; kJson: compact JSON with escaped holes
   std::string bytes;  ///< kBinary: the decoded bytes (base64, hex or file)
 };
 
@@ -104,8 +104,8 @@ struct JsonLeaf {
 
 /// A message matcher: every given part must hold. No parts = matches any message.
 struct Matcher {
-  std::optional<Template> text;      ///< the whole text equals this
-  std::optional<Template> contains;  ///< the text contains this
+  std::optional<Template> text;             ///< the whole text equals this
+  std::optional<Template> contains;         ///< the text contains this
   std::shared_ptr<const std::regex> regex;  ///< ECMAScript; searched in the text
   std::string regex_source;                 ///< for plan and error messages
   std::vector<JsonLeaf> json;               ///< subset match; non-JSON messages never match
@@ -161,9 +161,11 @@ struct Connect {
   std::string name;  ///< for `to:` and `cancel`; empty = unnamed
   std::vector<std::pair<std::string, Template>> headers;
   std::vector<std::string> subprotocols;
-  int count = 1;  ///< independent connections; ${conn} = 0..count-1
+  int count = 1;                             ///< independent connections; ${conn} = 0..count-1
   Micros timeout{std::chrono::seconds(10)};  ///< TCP + TLS + handshake
-  Tags tags;
+  Tags tags;  ///< as written; values with ${...} are also in templated_tags
+  /// Tag values that hold templates, rendered per connection (e.g. room: "${room}").
+  std::vector<std::pair<std::string, Template>> templated_tags;
   bool has_steps = false;  ///< asynchronous form
   StepList steps;          ///< each connection's program, started on open
   Reconnect reconnect;
@@ -277,8 +279,8 @@ struct Fail {
 
 /// One step: what it does, and where it was written.
 struct Step {
-  using Action = std::variant<Connect, Send, OnMessage, OnEvent, Every, After, Cancel, Close,
-                              Ping, Expect, Sleep, Wait, Log, Set, Repeat, Fail>;
+  using Action = std::variant<Connect, Send, OnMessage, OnEvent, Every, After, Cancel, Close, Ping,
+                              Expect, Sleep, Wait, Log, Set, Repeat, Fail>;
   Action action;
   SourcePos pos;
 };
@@ -304,7 +306,7 @@ struct LoadProfile {
   Micros duration{0};
   int iterations = 0;
   std::vector<Stage> stages;
-  double rate = 0;           ///< arrivals per rate_per
+  double rate = 0;  ///< arrivals per rate_per
   Micros rate_per{std::chrono::seconds(1)};
   std::vector<Stage> rate_stages;  ///< ramping arrival rate: target = arrivals per rate_per
   int max_vus = 0;

@@ -137,6 +137,18 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
       for (auto it = v.begin(); it != v.end(); ++it) {
         std::string tag_value;
         if (!ReadString(ctx_, it->second, "tag " + it->first.Scalar(), &tag_value)) ok = false;
+        if (tag_value.find("${") != std::string::npos) {
+          graph::Template tmpl;
+          ok = ReadTemplate(ctx_, it->second, "tag " + it->first.Scalar(), graph::Escape::kNone,
+                            scope.templates, &tmpl) &&
+               ok;
+          if (tmpl.IsConstant()) {
+            tag_value.clear();
+            for (const auto& segment : tmpl.segments) tag_value += segment.text;
+          } else {
+            c->templated_tags.emplace_back(it->first.Scalar(), std::move(tmpl));
+          }
+        }
         c->tags.emplace_back(it->first.Scalar(), tag_value);
         ctx_.tag_keys.insert(it->first.Scalar());
       }

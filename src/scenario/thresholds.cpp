@@ -180,8 +180,9 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
   // would fail at the end of the run, so it is an error now.
   std::string error;
   if (!metrics::ValidateThreshold(*t, &error)) {
-    ctx.reporter.Error(Pos(node), error, "counters: count, rate; trends: p(N), avg, min, max, "
-                                         "med, count; rates: rate; gauges: min, max, avg");
+    ctx.reporter.Error(Pos(node), error,
+                       "counters: count, rate; trends: p(N), avg, min, max, "
+                       "med, count; rates: rate; gauges: min, max, avg");
     return false;
   }
   return true;

@@ -20,10 +20,18 @@ struct ChatRun {
 // --graceful-stop 0s each VU runs one iteration, interrupted at 6 s unless it finished.
 ChatRun RunChat(const std::vector<std::string>& extra_args, const std::string& duration = "6s") {
   std::string json = TempDir() + "/result.json";
-  std::vector<std::string> args = {WsyamlBinary(), "run",   SourcePath("scenarios/chat.yaml"),
-                                   "--vus",        "3",     "--duration",
-                                   duration,           "--graceful-stop", "0s",
-                                   "-q",           "--out", "json=" + json};
+  std::vector<std::string> args = {WsyamlBinary(),
+                                   "run",
+                                   SourcePath("scenarios/chat.yaml"),
+                                   "--vus",
+                                   "3",
+                                   "--duration",
+                                   duration,
+                                   "--graceful-stop",
+                                   "0s",
+                                   "-q",
+                                   "--out",
+                                   "json=" + json};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   ChatRun run;
   run.process = RunProcess(args, std::chrono::seconds(60));
@@ -34,8 +42,8 @@ ChatRun RunChat(const std::vector<std::string>& extra_args, const std::string& d
 
 void ExpectChatNumbers(const ChatRun& run, const nlohmann::json& server) {
   const metrics::Result& r = run.result;
-  double iterations = CounterTotal(r, MetricId::kIterations) +
-                      CounterTotal(r, MetricId::kInterruptedIterations);
+  double iterations =
+      CounterTotal(r, MetricId::kIterations) + CounterTotal(r, MetricId::kInterruptedIterations);
   EXPECT_GE(iterations, 3);
   // Sessions == VUs x 4 x iterations (completed or cut short by the end of the test).
   EXPECT_EQ(CounterTotal(r, MetricId::kWsSessions), 4 * iterations);
@@ -76,8 +84,8 @@ TEST(ChatEndToEnd, BuiltinServer) {
 }
 
 TEST(ChatEndToEnd, IndependentPythonServer) {
-  ServerProcess server({"/usr/bin/python3", SourcePath("tests/server/crocochat_server.py"),
-                        "--port", "0"});
+  ServerProcess server(
+      {"/usr/bin/python3", SourcePath("tests/server/crocochat_server.py"), "--port", "0"});
   ASSERT_GT(server.port(), 0) << "python3-websockets crocochat server did not start";
   ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(server.port())});
   ASSERT_EQ(run.process.exit_code, 0) << run.process.err;

@@ -56,7 +56,8 @@ steps:
     double t = it->second["elapsed_s"].get<double>();
     double vus = it->second["value"].get<double>();
     auto at = [&](double s) {
-      return engine::RampingTarget(load, graph::Micros(static_cast<int64_t>(std::max(0.0, s) * 1e6)));
+      return engine::RampingTarget(load,
+                                   graph::Micros(static_cast<int64_t>(std::max(0.0, s) * 1e6)));
     };
     int low = std::min(at(t - 1), at(t + 1)), high = std::max(at(t - 1), at(t + 1));
     EXPECT_GE(vus, low - 0.0) << "at " << t << " s";
@@ -76,9 +77,9 @@ steps:
 )");
   std::string ndjson = TempDir() + "/rate.ndjson";
   std::string json = TempDir() + "/rate.json";
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "ndjson=" + ndjson,
-                                "--out", "json=" + json},
-                               40s);
+  ProcessResult p = RunProcess(
+      {WsyamlBinary(), "run", file, "-q", "--out", "ndjson=" + ndjson, "--out", "json=" + json},
+      40s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   auto lines = ReadNdjson(ndjson);
   int full_seconds = 0;
@@ -176,11 +177,11 @@ TEST(ScaleEndToEnd, WorkerProcessesMergeExactlyIntoOneSummary) {
   ServerProcess server({WsyamlBinary(), "serve", "echo", "--port", "0"});
   ASSERT_GT(server.port(), 0);
   std::string json = TempDir() + "/procs.json";
-  ProcessResult p = RunProcess(
-      {WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--procs", "3", "--vus",
-       "6", "--duration", "2s", "--target", "ws://127.0.0.1:" + std::to_string(server.port()),
-       "--out", "json=" + json},
-      60s);
+  ProcessResult p =
+      RunProcess({WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--procs", "3",
+                  "--vus", "6", "--duration", "2s", "--target",
+                  "ws://127.0.0.1:" + std::to_string(server.port()), "--out", "json=" + json},
+                 60s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   nlohmann::json seen = nlohmann::json::parse(server.Stop().substr(0));
   metrics::Result result;
@@ -188,7 +189,8 @@ TEST(ScaleEndToEnd, WorkerProcessesMergeExactlyIntoOneSummary) {
   ASSERT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error;
   EXPECT_EQ(result.merged_runs, 3);
   EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsMsgsSent), seen["frames_in"].get<double>());
-  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsSessions), seen["connections"].get<double>());
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsSessions),
+            seen["connections"].get<double>());
   EXPECT_EQ(result.shard.checks().at("echo-text").passes,
             CounterTotal(result, metrics::MetricId::kIterations));
   EXPECT_GT(CounterTotal(result, metrics::MetricId::kIterations), 6);
@@ -201,9 +203,9 @@ TEST(ScaleEndToEnd, ATargetRangeSpreadsConnectionsOverAddresses) {
   ASSERT_GT(server.port(), 0);
   std::string json = TempDir() + "/range.json";
   ProcessResult p = RunProcess(
-      {WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--vus", "4",
-       "--iterations", "2", "--target",
-       "ws://127.0.0.1-4:" + std::to_string(server.port()), "--out", "json=" + json, "--debug"},
+      {WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--vus", "4", "--iterations",
+       "2", "--target", "ws://127.0.0.1-4:" + std::to_string(server.port()), "--out",
+       "json=" + json, "--debug"},
       60s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   for (const char* host : {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"})

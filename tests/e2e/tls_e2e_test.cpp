@@ -19,8 +19,8 @@ class TlsEndToEnd : public ::testing::Test {
       ProcessResult p = RunProcess(args, 30s);
       ASSERT_EQ(p.exit_code, 0) << p.err;
     };
-    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=wsyaml test CA",
-             "-keyout", d + "/ca.key", "-out", d + "/ca.pem"});
+    openssl({"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+             "/CN=wsyaml test CA", "-keyout", d + "/ca.key", "-out", d + "/ca.pem"});
     openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
              d + "/server.key", "-out", d + "/server.csr"});
     FILE* ext = fopen((d + "/san.ext").c_str(), "w");
@@ -32,24 +32,24 @@ class TlsEndToEnd : public ::testing::Test {
   }
 
   void SetUp() override {
-    server_ = std::make_unique<ServerProcess>(std::vector<std::string>{
-        "/usr/bin/python3", SourcePath("tests/e2e/tls/tls_echo_server.py"), "--cert",
-        *dir_ + "/server.pem", "--key", *dir_ + "/server.key"});
+    server_ = std::make_unique<ServerProcess>(
+        std::vector<std::string>{"/usr/bin/python3", SourcePath("tests/e2e/tls/tls_echo_server.py"),
+                                 "--cert", *dir_ + "/server.pem", "--key", *dir_ + "/server.key"});
     ASSERT_GT(server_->port(), 0);
   }
 
   // Runs a 2-VU echo scenario over wss with the given tls mapping; returns the result.
   metrics::Result Run(const std::string& tls, const std::string& host, ProcessResult* p) {
     std::string file = *dir_ + "/tls-" + std::to_string(runs_++) + ".yaml";
-    std::string text = "name: tls\ntarget: wss://" + host + ":" +
-                       std::to_string(server_->port()) +
-                       "\nload: {vus: 2, iterations: 2}\nsteps:\n"
-                       "  - connect:\n      url: /headers\n      headers: {Authorization: Bearer s3cret}\n" +
-                       (tls.empty() ? "" : "      tls: " + tls + "\n") +
-                       "  - expect: {match: {json: {authorization: Bearer s3cret}}, within: 2s, name: headers}\n"
-                       "  - send: \"hello ${vu}\"\n"
-                       "  - expect: {match: {text: \"hello ${vu}\"}, within: 2s, name: echo}\n"
-                       "  - close\n";
+    std::string text =
+        "name: tls\ntarget: wss://" + host + ":" + std::to_string(server_->port()) +
+        "\nload: {vus: 2, iterations: 2}\nsteps:\n"
+        "  - connect:\n      url: /headers\n      headers: {Authorization: Bearer s3cret}\n" +
+        (tls.empty() ? "" : "      tls: " + tls + "\n") +
+        "  - expect: {match: {json: {authorization: Bearer s3cret}}, within: 2s, name: headers}\n"
+        "  - send: \"hello ${vu}\"\n"
+        "  - expect: {match: {text: \"hello ${vu}\"}, within: 2s, name: echo}\n"
+        "  - close\n";
     FILE* f = fopen(file.c_str(), "w");
     fputs(text.c_str(), f);
     fclose(f);
@@ -107,10 +107,11 @@ TEST_F(TlsEndToEnd, NameMismatchIsATlsError) {
 TEST_F(TlsEndToEnd, DebugMasksAuthorization) {
   std::string file = *dir_ + "/debug.yaml";
   FILE* f = fopen(file.c_str(), "w");
-  std::string text = "name: d\ntarget: wss://localhost:" + std::to_string(server_->port()) +
-                     "\nsteps:\n  - connect:\n      url: /headers\n"
-                     "      headers: {Authorization: Bearer s3cret, Cookie: a=b}\n      tls: {ca: ca.pem}\n"
-                     "  - expect: {within: 2s}\n  - close\n";
+  std::string text =
+      "name: d\ntarget: wss://localhost:" + std::to_string(server_->port()) +
+      "\nsteps:\n  - connect:\n      url: /headers\n"
+      "      headers: {Authorization: Bearer s3cret, Cookie: a=b}\n      tls: {ca: ca.pem}\n"
+      "  - expect: {within: 2s}\n  - close\n";
   fputs(text.c_str(), f);
   fclose(f);
   ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--debug"}, 30s);
@@ -140,9 +141,9 @@ steps:
   - log: "logged ${env.TOKEN}"
   - close
 )");
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--debug", "-e",
-                                "TOKEN=tok-98765", "--secret", "TOKEN"},
-                               std::chrono::seconds(30));
+  ProcessResult p = RunProcess(
+      {WsyamlBinary(), "run", file, "-q", "--debug", "-e", "TOKEN=tok-98765", "--secret", "TOKEN"},
+      std::chrono::seconds(30));
   EXPECT_EQ(p.exit_code, 0) << p.err;
   EXPECT_EQ(p.err.find("tok-98765"), std::string::npos) << p.err;
   EXPECT_NE(p.err.find("logged ***"), std::string::npos) << p.err;

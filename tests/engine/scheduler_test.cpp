@@ -39,7 +39,8 @@ TEST(TimerQueue, ReportsLateness) {
   TimerQueue q;
   bool earliest = false;
   TimePoint t0{};
-  q.Add(t0 + 1ms, [] {}, &earliest);
+  q.Add(
+      t0 + 1ms, [] {}, &earliest);
   EXPECT_TRUE(earliest);
   std::vector<int64_t> late;
   EXPECT_EQ(q.RunDue(t0 + 3ms, &late), 1u);

@@ -225,8 +225,7 @@ TEST_F(VuTest, HandlersFireInOrderAndOnceFiresOnce) {
   transport_.Deliver(0, "ping");
   transport_.Deliver(0, "ping");
   scheduler_.Advance(1ms);
-  EXPECT_EQ(transport_.sockets()[0]->sent,
-            (std::vector<std::string>{"first", "second", "second"}));
+  EXPECT_EQ(transport_.sockets()[0]->sent, (std::vector<std::string>{"first", "second", "second"}));
   EXPECT_EQ(Counter(MetricId::kWsMsgsReceived), 2);
 }
 
