@@ -271,31 +271,31 @@ class WsTransport : public Transport {
     if (request.max_message_size > 0) con->set_max_message_size(request.max_message_size);
     bool wants_subprotocol = !request.subprotocols.empty();
     std::string prefix = request.debug_prefix;
-    con->set_open_handler(
-        [this, &client, link, prefix, wants_subprotocol](websocketpp::connection_hdl hdl) {
-          std::error_code ec;
-          ConPtr c = client.get_con_from_hdl(hdl, ec);
-          if (ec) return;
-          sessions_.erase(c.get());
-          if (!link->listener) return;
-          if (!prefix.empty()) {
-            Logger::Line(Logger::Level::kDebug, 0, -1,
-                         prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
-            Logger::Line(Logger::Level::kDebug, 0, -1,
-                         prefix + " handshake response:" + MaskSecrets(c->get_response().raw()));
-          }
-          // websocketpp fills get_subprotocol() only on servers: read the response instead.
+    con->set_open_handler([this, &client, link, prefix, wants_subprotocol,
+                           offered = request.subprotocols](websocketpp::connection_hdl hdl) {
+      std::error_code ec;
+      ConPtr c = client.get_con_from_hdl(hdl, ec);
+      if (ec) return;
+      sessions_.erase(c.get());
+      if (!link->listener) return;
+      if (!prefix.empty()) {
+        Logger::Line(Logger::Level::kDebug, 0, -1,
+                     prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
+        Logger::Line(Logger::Level::kDebug, 0, -1,
+                     prefix + " handshake response:" + MaskSecrets(c->get_response().raw()));
+      }
+      // websocketpp fills get_subprotocol() only on servers: read the response instead.
       std::string protocol = c->get_response_header("Sec-WebSocket-Protocol");
       if (wants_subprotocol &&
           std::find(offered.begin(), offered.end(), protocol) == offered.end()) {
-            link->listener->OnFail(
-                {"handshake", "the server accepted none of the offered subprotocols", 0});
-            std::error_code close_ec;
-            c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
-            return;
-          }
-          link->listener->OnOpen(protocol);
-        });
+        link->listener->OnFail(
+            {"handshake", "the server accepted none of the offered subprotocols", 0});
+        std::error_code close_ec;
+        c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
+        return;
+      }
+      link->listener->OnOpen(protocol);
+    });
     con->set_message_handler([link](websocketpp::connection_hdl, typename Client::message_ptr msg) {
       if (!link->listener) return;
       link->listener->OnMessage(msg->get_payload(),
