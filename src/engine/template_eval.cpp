@@ -253,7 +253,12 @@ bool Matches(const graph::Matcher& matcher, const MessageView& message, const Ev
     return false;
   if (matcher.regex) {
     std::string_view text = message.text();
-    if (!std::regex_search(text.begin(), text.end(), *matcher.regex)) return false;
+    // An anchored pattern need not be tried at every position of a long message.
+    bool anchored = !matcher.regex_source.empty() && matcher.regex_source[0] == '^' &&
+                    matcher.regex_source.find('|') == std::string::npos;
+    auto flags =
+        anchored ? std::regex_constants::match_continuous : std::regex_constants::match_default;
+    if (!std::regex_search(text.begin(), text.end(), *matcher.regex, flags)) return false;
   }
   if (matcher.has_json) {
     const nlohmann::json* root = message.Json();

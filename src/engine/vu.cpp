@@ -265,7 +265,7 @@ void Vu::ExecuteSend(Fiber& fiber, const graph::Send& send) {
       binary ? send.payload.bytes : Render(send.payload.body, Context(conn, fiber.msg));
   std::string error;
   if (!conn->socket->Send(payload, binary, &error)) {
-    RecordError("send", error, tags);
+    RecordError(error.rfind("backpressure", 0) == 0 ? "backpressure" : "send", error, tags);
     return;
   }
   TimePoint now = ctx_.scheduler->Now();
@@ -362,6 +362,10 @@ void Vu::Abandon() {
     if (c->connect_timeout) ctx_.scheduler->Cancel(c->connect_timeout);
     if (c->program && c->program->wait_timer) ctx_.scheduler->Cancel(c->program->wait_timer);
     if (c->state == Conn::State::kOpen || c->state == Conn::State::kClosing) {
+      // Dropped at shutdown because the close could not get through: still a session.
+      ctx_.shard->Record(MetricId::kWsSessionDuration, ctx_.scheduler->Now() - c->opened_at,
+                         c->tags);
+      ctx_.shard->Add(MetricId::kWsCloseCodes, 1, ctx_.WithTag(c->tags, "code", "1006"));
       ctx_.shard->Move(MetricId::kWsOpen, -1, c->tags);
       ctx_.live->open_sockets.fetch_sub(1, std::memory_order_relaxed);
     }
@@ -372,7 +376,7 @@ void Vu::Abandon() {
   if (running_) {
     ctx_.live->vus.fetch_sub(1, std::memory_order_relaxed);
     ctx_.shard->Move(MetricId::kVus, -1);
-    ctx_.shard->Add(MetricId::kInterruptedIterations, 1);
+    ctx_.shard->Add(MetricId::kInterruptedIterations, 1, ctx_.TagsFor(&scenario_, scenario_, {}));
   }
   running_ = false;
   conns_.clear();
@@ -404,11 +408,13 @@ void Vu::Finish() {
   if (!running_) return;
   if (iteration_timeout_) ctx_.scheduler->Cancel(iteration_timeout_);
   iteration_timeout_ = 0;
+  uint32_t tags = ctx_.TagsFor(&scenario_, scenario_, {});
   if (interrupted_) {
-    ctx_.shard->Add(MetricId::kInterruptedIterations, 1);
+    ctx_.shard->Add(MetricId::kInterruptedIterations, 1, tags);
   } else {
-    ctx_.shard->Add(MetricId::kIterations, 1);
-    ctx_.shard->Record(MetricId::kIterationDuration, ctx_.scheduler->Now() - iteration_start_);
+    ctx_.shard->Add(MetricId::kIterations, 1, tags);
+    ctx_.shard->Record(MetricId::kIterationDuration, ctx_.scheduler->Now() - iteration_start_,
+                       tags);
     ctx_.live->iterations.fetch_add(1, std::memory_order_relaxed);
   }
   conns_.clear();

@@ -220,7 +220,8 @@ void Vu::HandleClose(Conn& conn, int code, const std::string& reason, bool clean
     ctx_.shard->Move(MetricId::kWsOpen, -1, conn.tags);
     ctx_.live->open_sockets.fetch_sub(1, std::memory_order_relaxed);
   }
-  ctx_.shard->Add(MetricId::kWsCloseCodes, 1, ctx_.tags->Intern({{"code", std::to_string(code)}}));
+  ctx_.shard->Add(MetricId::kWsCloseCodes, 1,
+                  ctx_.WithTag(conn.tags, "code", std::to_string(code)));
   Debug(&conn, "closed code=" + std::to_string(code) + (reason.empty() ? "" : " reason=" + reason) +
                    (clean ? "" : " (no close frame)"));
   bool abnormal = !clean || code == 1006;

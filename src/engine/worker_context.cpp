@@ -52,17 +52,21 @@ uint32_t WorkerContext::RenderedTags(const graph::Scenario& scenario, const grap
   return id;
 }
 
-uint32_t WorkerContext::ErrorTags(uint32_t base, const std::string& kind) {
-  auto key = std::make_pair(base, kind);
-  auto it = error_tag_cache.find(key);
+uint32_t WorkerContext::WithTag(uint32_t base, const std::string& key, const std::string& value) {
+  auto cache_key = std::make_pair(base, key + "=" + value);
+  auto it = error_tag_cache.find(cache_key);
   if (it != error_tag_cache.end()) return it->second;
   std::vector<std::pair<std::string, std::string>> all = tags->Tags(base);
-  size_t space = kind.find(' ');
-  all.emplace_back("kind", kind.substr(0, space));
-  if (space != std::string::npos) all.emplace_back("status", kind.substr(space + 1));
+  all.emplace_back(key, value);
   uint32_t id = tags->Intern(std::move(all));
-  error_tag_cache.emplace(key, id);
+  error_tag_cache.emplace(cache_key, id);
   return id;
+}
+
+uint32_t WorkerContext::ErrorTags(uint32_t base, const std::string& kind) {
+  size_t space = kind.find(' ');
+  if (space == std::string::npos) return WithTag(base, "kind", kind);
+  return WithTag(WithTag(base, "kind", kind.substr(0, space)), "status", kind.substr(space + 1));
 }
 
 uint32_t WorkerContext::TagsFor(const void* key, const graph::Scenario& scenario,

@@ -61,6 +61,8 @@ struct WorkerContext {
 
   /// The tag set of an error sample: `base` plus kind (and status, for "handshake 404").
   uint32_t ErrorTags(uint32_t base, const std::string& kind);
+  /// `base` plus one more tag (e.g. code=1000), interned once.
+  uint32_t WithTag(uint32_t base, const std::string& key, const std::string& value);
   std::map<std::pair<uint32_t, std::string>, uint32_t> error_tag_cache;
 
   /// The tag set of a connection whose tags hold templates, rendered to `tags`; cached by

@@ -1,6 +1,11 @@
 #include "engine/ws_transport.h"
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <algorithm>
+
+#include <cerrno>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -79,6 +84,9 @@ using TlsClient =
     websocketpp::client<ClientConfig<websocketpp::config::asio_tls_client,
                                      websocketpp::transport::asio::tls_socket::endpoint>>;
 using SslContext = asio::ssl::context;
+
+// Bytes a connection may have queued for sending before further sends are refused.
+constexpr size_t kMaxQueuedBytes = 8 << 20;
 
 // What the websocketpp handlers reach; the engine's handle clears `listener` when it goes.
 struct Link {
@@ -161,6 +169,13 @@ class WsConnection : public Connection {
 
   bool Send(std::string_view payload, bool binary, std::string* error) override {
     if (!con_) return false;
+    // A server that stops reading must not make the client queue without bound.
+    if (con_->get_buffered_amount() > kMaxQueuedBytes) {
+      if (error)
+        *error = "backpressure: " + std::to_string(con_->get_buffered_amount()) +
+                 " bytes already queued, the server is not reading; message dropped";
+      return false;
+    }
     std::error_code ec =
         con_->send(payload.data(), payload.size(),
                    binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text);
@@ -202,8 +217,11 @@ class WsTransport : public Transport {
       std::shared_ptr<TlsSession> session = Session(hdl);
       return session ? session->context : std::make_shared<SslContext>(SslContext::tls_client);
     });
+    plain_.set_socket_init_handler(
+        [this](websocketpp::connection_hdl, asio::ip::tcp::socket& socket) { OpenEarly(socket); });
     tls_.set_socket_init_handler(
         [this](websocketpp::connection_hdl hdl, asio::ssl::stream<asio::ip::tcp::socket>& stream) {
+          OpenEarly(stream.next_layer());
           std::shared_ptr<TlsSession> session = Session(hdl);
           if (!session || session->verify_host.empty()) return;
           asio::ssl::host_name_verification verify_name(session->verify_host);
@@ -258,6 +276,22 @@ class WsTransport : public Transport {
     std::error_code ec;
     ConPtr con = client.get_connection(request.url, ec);
     pending_session_ = nullptr;
+    if (!ec && socket_error_) {
+      // Out of descriptors, Asio would later report the failed socket() as a cancel that
+      // websocketpp drops silently; the early open found out now, so say which limit it is.
+      rlimit limit{};
+      getrlimit(RLIMIT_NOFILE, &limit);
+      std::string message = socket_error_.value() == EMFILE || socket_error_.value() == ENFILE
+                                ? "out of file descriptors: the open-files limit (ulimit -n) is " +
+                                      std::to_string(limit.rlim_cur) +
+                                      "; raise it, or spread the load with --procs"
+                                : "cannot open a socket: " + socket_error_.message();
+      socket_error_.clear();
+      asio::post(io_, [link, message] {
+        if (link->listener) link->listener->OnFail({"fd-limit", message, 0});
+      });
+      return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
+    }
     if (ec) {
       std::string message = "cannot connect to '" + request.url + "': " + ec.message();
       asio::post(io_, [link, message] {
@@ -343,6 +377,14 @@ class WsTransport : public Transport {
     return std::make_unique<WsConnection<ConPtr>>(con, link);
   }
 
+  // Takes the connection's descriptor now (Asio's connect closes and reopens it, keeping the
+  // count), so running out of descriptors shows at Connect instead of vanishing later.
+  void OpenEarly(asio::ip::tcp::socket& socket) {
+    std::error_code ec;
+    socket.open(asio::ip::tcp::v4(), ec);
+    if (ec) socket_error_ = ec;
+  }
+
   std::shared_ptr<TlsSession> Session(websocketpp::connection_hdl hdl) {
     if (pending_session_) return pending_session_;
     std::error_code ec;
@@ -385,6 +427,7 @@ class WsTransport : public Transport {
   TlsClient tls_;
   std::unordered_map<const void*, std::shared_ptr<TlsSession>> sessions_;
   std::shared_ptr<TlsSession> pending_session_;
+  std::error_code socket_error_;  ///< set by OpenEarly during get_connection
   std::unordered_map<const graph::TlsOptions*, std::shared_ptr<SslContext>> contexts_;
 };
 

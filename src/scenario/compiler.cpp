@@ -75,10 +75,10 @@ void CompileTarget(Context& ctx, const YAML::Node& node) {
   }
   std::string target;
   for (const auto& s : t.segments) target += s.text;
-  if (target != "builtin:chat" && target != "builtin:echo" && target.rfind("ws://", 0) != 0 &&
-      target.rfind("wss://", 0) != 0) {
+  if (target != "builtin:chat" && target != "builtin:echo" && target != "builtin:chaos" &&
+      target.rfind("ws://", 0) != 0 && target.rfind("wss://", 0) != 0) {
     ctx.reporter.Error(Pos(node),
-                       "target must be builtin:chat, builtin:echo, or a ws:// or "
+                       "target must be builtin:chat, builtin:echo, builtin:chaos, or a ws:// or "
                        "wss:// URL, got \"" +
                            target + "\"");
     return;
