@@ -99,6 +99,7 @@ void Vu::OpenConn(Conn& conn) {
   request.deflate = conn.spec->deflate;
   request.max_message_size = conn.spec->max_message_size;
   if (ctx_.debug) {
+    request.secrets = &secrets_;
     request.debug_prefix =
         "[vu " + std::to_string(id_) + " conn " + std::to_string(conn.index) + "]";
     Debug(&conn, "connect " + request.url);

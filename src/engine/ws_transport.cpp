@@ -93,7 +93,7 @@ struct Link {
   ConnectionListener* listener;
 };
 
-std::string MaskSecrets(const std::string& raw) {
+std::string MaskCredentialHeaders(const std::string& raw) {
   std::string out;
   size_t start = 0;
   while (start < raw.size()) {
@@ -305,7 +305,9 @@ class WsTransport : public Transport {
     if (request.max_message_size > 0) con->set_max_message_size(request.max_message_size);
     bool wants_subprotocol = !request.subprotocols.empty();
     std::string prefix = request.debug_prefix;
-    con->set_open_handler([this, &client, link, prefix, wants_subprotocol,
+    std::vector<std::string> secrets =
+        request.secrets ? *request.secrets : std::vector<std::string>{};
+    con->set_open_handler([this, &client, link, prefix, secrets, wants_subprotocol,
                            offered = request.subprotocols](websocketpp::connection_hdl hdl) {
       std::error_code ec;
       ConPtr c = client.get_con_from_hdl(hdl, ec);
@@ -314,9 +316,11 @@ class WsTransport : public Transport {
       if (!link->listener) return;
       if (!prefix.empty()) {
         Logger::Line(Logger::Level::kDebug, 0, -1,
-                     prefix + " handshake request:" + MaskSecrets(c->get_request().raw()));
+                     prefix + " handshake request:" +
+                         MaskSecrets(MaskCredentialHeaders(c->get_request().raw()), secrets));
         Logger::Line(Logger::Level::kDebug, 0, -1,
-                     prefix + " handshake response:" + MaskSecrets(c->get_response().raw()));
+                     prefix + " handshake response:" +
+                         MaskSecrets(MaskCredentialHeaders(c->get_response().raw()), secrets));
       }
       // websocketpp fills get_subprotocol() only on servers: read the response instead.
       std::string protocol = c->get_response_header("Sec-WebSocket-Protocol");
