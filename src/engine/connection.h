@@ -49,6 +49,7 @@ struct ConnectRequest {
   bool deflate = false;
   size_t max_message_size = 0;  ///< 0 = the library default
   std::string debug_prefix;     ///< non-empty = print handshake details with this prefix
+  const std::vector<std::string>* secrets = nullptr;  ///< values masked in those details
 };
 
 /// One open (or opening) WebSocket. Destroying it detaches the listener and drops the socket.
