@@ -239,8 +239,10 @@ void Vu::HandleFail(Conn& conn, const Failure& failure) {
   if (conn.state == Conn::State::kClosed || conn.state == Conn::State::kIdle) return;
   if (conn.state != Conn::State::kConnecting) {
     // A protocol failure after open: count it; the transport reports the close after it.
-    if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags);
+    if (interrupted_) return;
+    RecordError(failure.kind, failure.message, conn.tags);
     Debug(&conn, "failed: " + failure.kind + ": " + failure.message);
+    RunEventHandlers(conn, graph::OnEvent::Kind::kError);
     return;
   }
   conn.state = Conn::State::kClosed;
