@@ -1,5 +1,7 @@
 #include "engine/template_eval.h"
 
+#include "graph/json_escape.h"
+
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -8,43 +10,8 @@
 namespace wsyaml::engine {
 namespace {
 
+using graph::AppendJsonEscaped;
 using graph::Segment;
-
-void AppendJsonEscaped(std::string_view text, std::string* out) {
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          *out += buf;
-        } else {
-          *out += c;
-        }
-    }
-  }
-}
 
 bool LooksLikeJsonNumber(std::string_view s) {
   size_t i = 0;

@@ -340,42 +340,6 @@ void AppendLiteral(std::string text, std::vector<Segment>* out) {
   out->push_back(std::move(s));
 }
 
-void AppendJsonEscaped(std::string_view text, std::string* out) {
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\b':
-        *out += "\\b";
-        break;
-      case '\f':
-        *out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          *out += buf;
-        } else {
-          *out += c;
-        }
-    }
-  }
-}
-
 bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool json_string,
                     Escape escape, const TemplateScope& scope, std::vector<Segment>* out) {
   ExprCompiler compiler(ctx, scope);

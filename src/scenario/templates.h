@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "graph/json_escape.h"
 #include "scenario/context.h"
 
 namespace wsyaml::scenario {
@@ -32,7 +33,7 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
 bool IsSingleHole(std::string_view text);
 
 /// Appends `text` JSON-string-escaped (without quotes) to `out`.
-void AppendJsonEscaped(std::string_view text, std::string* out);
+using graph::AppendJsonEscaped;
 
 /// Parses `.a.b[0]` (what follows `msg`) into a path; false with `error` set.
 bool ParseJsonPath(std::string_view text, graph::JsonPath* path, std::string* error);
