@@ -366,19 +366,24 @@ def memory(b, counts, hold):
 # ---- (c) timers ------------------------------------------------------------------------------
 
 def timers(b, vus, seconds):
-    out, base_cpu, _ = b.measured(
-        [b.timer_baseline, "--timers", str(vus), "--interval-ms", "1000", "--duration",
-         str(seconds)], "timer-baseline", seconds + 30)
-    base = last_json(out)
     every = os.path.join(SCENARIOS, "every.yaml")
     quiet = os.path.join(b.log_dir, "every-1h.yaml")
     with open(every) as f, open(quiet, "w") as g:
         g.write(f.read().replace("interval: 1s", "interval: 1h"))
     args = ["--vus", str(vus), "--duration", "%ds" % seconds, "--threads", "1"]
-    _, fire_cpu, _ = b.run_wsyaml(every, "ws://127.0.0.1:9", args, "wsyaml-every-1s",
-                                  seconds + 60)
-    _, idle_cpu, _ = b.run_wsyaml(quiet, "ws://127.0.0.1:9", args, "wsyaml-every-1h",
-                                  seconds + 60)
+    baseline_cmd = [b.timer_baseline, "--timers", str(vus), "--interval-ms", "1000",
+                    "--duration", str(seconds)]
+    # Two rounds, and the least CPU of each: other load on the machine only adds to it.
+    bases, fire_cpus, idle_cpus = [], [], []
+    for _ in range(2):
+        out, cpu, _ = b.measured(baseline_cmd, "timer-baseline", seconds + 30)
+        bases.append((cpu, last_json(out)))
+        fire_cpus.append(b.run_wsyaml(every, "ws://127.0.0.1:9", args, "wsyaml-every-1s",
+                                      seconds + 60)[1])
+        idle_cpus.append(b.run_wsyaml(quiet, "ws://127.0.0.1:9", args, "wsyaml-every-1h",
+                                      seconds + 60)[1])
+    base_cpu, base = min(bases, key=lambda x: x[0] / max(x[1]["fires"], 1))
+    fire_cpu, idle_cpu = min(fire_cpus), min(idle_cpus)
     # VU starts are spread over 1 s and the first fire is 1 s after the start: each VU fires
     # about seconds - 1 times (timer_baseline plans its timers the same way and counts).
     fires = vus * (seconds - 1)
@@ -413,8 +418,11 @@ def timers(b, vus, seconds):
         "spread_lateness_max_us": spread["lateness_max_us"],
         "loadavg": loadavg(),
     }
+    row["cpu_runs_s"] = {"baseline": [round(c, 3) for c, _ in bases],
+                         "wsyaml_1s": [round(c, 3) for c in fire_cpus],
+                         "wsyaml_1h": [round(c, 3) for c in idle_cpus]}
     row["cpu_met"] = row["wsyaml_us_per_fire"] <= row["baseline_us_per_fire"]
-    row["lateness_met"] = row["wsyaml_lateness_p99_us"] <= 2000
+    row["lateness_met"] = lateness["samples"] > 0 and row["wsyaml_lateness_p99_us"] <= 2000
     print("  timer_baseline (no I/O):       %.2f us/fire, lateness p50 %d us p99 %d us" % (
         row["baseline_us_per_fire"], base["lateness_p50_us"], base["lateness_p99_us"]))
     print("  wsyaml (every: 1s):            %.2f us/fire, lateness p50 %d us p99 %d us"
@@ -479,6 +487,10 @@ def connection_rate(b, concurrency, seconds):
     return row
 
 
+def section(title):
+    print("%s (load average %s):" % (title, loadavg()), flush=True)
+
+
 def verdicts(report):
     """The issue's targets, each with the figure measured and whether it is met."""
     out = []
@@ -499,8 +511,9 @@ def verdicts(report):
                     "%.2f vs %.2f us" % (t["wsyaml_us_per_fire"], t["baseline_us_per_fire"]),
                     t["cpu_met"]))
         out.append(("timers: lateness p99 <= 2 ms (at the sink)",
-                    "%.2f ms (naive client: %.2f ms)" % (t["wsyaml_lateness_p99_us"] / 1000,
-                                                          t["minimal_lateness_p99_us"] / 1000),
+                    "%.2f ms (naive client %.2f ms; machine floor: timer_baseline %.2f ms)" % (
+                        t["wsyaml_lateness_p99_us"] / 1000, t["minimal_lateness_p99_us"] / 1000,
+                        t["baseline_lateness_p99_us"] / 1000),
                     t["lateness_met"]))
     return out
 
@@ -511,9 +524,11 @@ def main():
     parser.add_argument("--full", action="store_true", help="also 100k idle connections")
     parser.add_argument("--only", default="abcd", help="sections to run, e.g. ab")
     parser.add_argument("--seconds", type=int, default=5, help="throughput/churn run length")
-    parser.add_argument("--timer-seconds", type=int, default=15)
+    parser.add_argument("--timer-seconds", type=int, default=12)
     parser.add_argument("--json", help="write every figure here")
     args = parser.parse_args()
+    if args.timer_seconds < 3 + WARMUP_MS // 1000 or args.seconds < 1:
+        parser.error("--timer-seconds must leave time after the %d s warm-up" % (WARMUP_MS // 1000))
     b = Bench(args.build, tempfile.mkdtemp(prefix="wsyaml-bench-"))
     report = {"machine": machine(), "log_dir": b.log_dir}
     print("machine: %(nproc)d cores (%(cpu)s), %(memory_gib)s GiB, kernel %(kernel)s, "
@@ -522,19 +537,19 @@ def main():
     print("logs: " + b.log_dir, flush=True)
     started = time.monotonic()
     if "a" in args.only:
-        print("(a) echo throughput, client CPU per message (one worker thread):", flush=True)
+        section("(a) echo throughput, client CPU per message (one worker thread)")
         report["throughput"] = throughput(b, [1, 50, 500], args.seconds)
         report["machine"]["loadavg_after_a"] = loadavg()
     if "b" in args.only:
-        print("(b) idle memory per connection:", flush=True)
+        section("(b) idle memory per connection")
         counts = [1000, 10000] + ([100000] if args.full else [])
         report["memory"] = memory(b, counts, 120)
         report["machine"]["loadavg_after_b"] = loadavg()
     if "c" in args.only:
-        print("(c) timers: 10k VUs with every: 1s:", flush=True)
+        section("(c) timers: 10k VUs with every: 1s")
         report["timers"] = timers(b, 10000, args.timer_seconds)
     if "d" in args.only:
-        print("(d) connection rate (connect, close on open, again; 50 at a time):", flush=True)
+        section("(d) connection rate (connect, close on open, again; 50 at a time)")
         report["connection_rate"] = connection_rate(b, 50, args.seconds)
         report["machine"]["loadavg_after_d"] = loadavg()
     report["machine"]["loadavg_end"] = loadavg()
