@@ -28,6 +28,8 @@ class ConnectionListener {
   virtual ~ConnectionListener() = default;
   /// The handshake completed; `subprotocol` is the negotiated one (may be empty).
   virtual void OnOpen(const std::string& subprotocol) = 0;
+  /// The TLS handshake of a wss:// connection took `duration` (before OnOpen).
+  virtual void OnTlsHandshake(std::chrono::nanoseconds duration) { (void)duration; }
   /// A whole message arrived (fragments are already reassembled).
   virtual void OnMessage(std::string_view payload, bool binary) = 0;
   /// A pong arrived for a ping we sent.

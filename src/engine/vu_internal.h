@@ -68,6 +68,9 @@ struct Vu::Conn : ConnectionListener {
     protocol = subprotocol;
     vu->HandleOpen(*this);
   }
+  void OnTlsHandshake(std::chrono::nanoseconds duration) override {
+    vu->ctx_.shard->Record(metrics::MetricId::kWsTlsHandshaking, duration, tags);
+  }
   void OnMessage(std::string_view payload, bool binary) override {
     vu->HandleMessage(*this, payload, binary);
   }

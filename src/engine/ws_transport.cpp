@@ -377,6 +377,16 @@ class WsTransport : public Transport {
       }
       if (link->listener) link->listener->OnFail(Classify(c, detail));
     });
+    if constexpr (std::is_same_v<Client, TlsClient>) {
+      // TCP is up at pre-init; the TLS handshake is done at post-init.
+      auto tcp_up = std::make_shared<std::chrono::steady_clock::time_point>();
+      con->set_tcp_pre_init_handler(
+          [tcp_up](websocketpp::connection_hdl) { *tcp_up = std::chrono::steady_clock::now(); });
+      con->set_tcp_post_init_handler([tcp_up, link](websocketpp::connection_hdl) {
+        if (link->listener && *tcp_up != std::chrono::steady_clock::time_point{})
+          link->listener->OnTlsHandshake(std::chrono::steady_clock::now() - *tcp_up);
+      });
+    }
     client.connect(con);
     return std::make_unique<WsConnection<ConPtr>>(con, link);
   }

@@ -39,6 +39,7 @@ enum class MetricId : uint16_t {
   kWsOpen,                 ///< gauge: sockets open now
   kWsReconnects,           ///< counter
   kWsCloseCodes,           ///< counter per close code (tag `code`)
+  kWsTlsHandshaking,       ///< trend, µs: the TLS handshake of wss:// (also in ws_connecting)
   kCount                   ///< number of metrics; not a metric
 };
 

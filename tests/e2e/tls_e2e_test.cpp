@@ -2,6 +2,7 @@
 // verification on by default, a custom CA, insecure mode, and a name mismatch.
 #include <gtest/gtest.h>
 
+#include "metrics/thresholds.h"
 #include "process_util.h"
 
 namespace wsyaml::testing {
@@ -75,6 +76,12 @@ TEST_F(TlsEndToEnd, VerifiesAgainstTheGivenCa) {
   EXPECT_EQ(r.shard.checks().at("echo").passes, 4u);
   EXPECT_EQ(r.shard.checks().at("headers").passes, 4u) << "templated headers reach the server";
   EXPECT_EQ(TrendCount(r, metrics::MetricId::kWsConnecting), 4u);
+  // The TLS handshake is recorded on its own, and is part of ws_connecting.
+  ASSERT_EQ(TrendCount(r, metrics::MetricId::kWsTlsHandshaking), 4u);
+  auto tls = metrics::CollectSeries(r.shard, r.tags, metrics::MetricId::kWsTlsHandshaking, {});
+  auto connecting = metrics::CollectSeries(r.shard, r.tags, metrics::MetricId::kWsConnecting, {});
+  EXPECT_GT(tls.histogram.Min(), 0u);
+  EXPECT_LE(tls.histogram.Max(), connecting.histogram.Max());
 }
 
 TEST_F(TlsEndToEnd, UnknownCaIsATlsErrorWithTheReason) {
