@@ -30,6 +30,10 @@ class TlsEndToEnd : public ::testing::Test {
     openssl({"x509", "-req", "-in", d + "/server.csr", "-CA", d + "/ca.pem", "-CAkey",
              d + "/ca.key", "-CAcreateserial", "-days", "2", "-extfile", d + "/san.ext", "-out",
              d + "/server.pem"});
+    openssl({"req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=wsyaml client", "-keyout",
+             d + "/client.key", "-out", d + "/client.csr"});
+    openssl({"x509", "-req", "-in", d + "/client.csr", "-CA", d + "/ca.pem", "-CAkey",
+             d + "/ca.key", "-CAcreateserial", "-days", "2", "-out", d + "/client.pem"});
   }
 
   void SetUp() override {
@@ -111,6 +115,55 @@ TEST_F(TlsEndToEnd, NameMismatchIsATlsError) {
       << errors.at("tls").example;
 }
 
+TEST_F(TlsEndToEnd, FragmentedMessagesArriveWhole) {
+  std::string file = *dir_ + "/fragments.yaml";
+  FILE* f = fopen(file.c_str(), "w");
+  std::string text = "name: f\ntarget: wss://localhost:" + std::to_string(server_->port()) +
+                     "\nload: {vus: 2, iterations: 1}\nsteps:\n  - connect: {url: /fragments, "
+                     "tls: {ca: ca.pem}}\n"
+                     "  - expect: {match: {text: fragmented message}, within: 2s, name: whole}\n"
+                     "  - close\n";
+  fputs(text.c_str(), f);
+  fclose(f);
+  std::string json = *dir_ + "/fragments.json";
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 30s);
+  EXPECT_EQ(p.exit_code, 0) << p.out << p.err;
+  metrics::Result r;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &r, &error)) << error;
+  EXPECT_EQ(r.shard.checks().at("whole").passes, 2u);
+  EXPECT_EQ(CounterTotal(r, metrics::MetricId::kWsMsgsReceived), 2) << "one message, not three";
+}
+
+TEST_F(TlsEndToEnd, ClientCertificateIsPresented) {
+  ServerProcess strict({"/usr/bin/python3", SourcePath("tests/e2e/tls/tls_echo_server.py"),
+                        "--cert", *dir_ + "/server.pem", "--key", *dir_ + "/server.key",
+                        "--client-ca", *dir_ + "/ca.pem"});
+  ASSERT_GT(strict.port(), 0);
+  auto run = [&](const std::string& tls, const std::string& name) {
+    std::string file = *dir_ + "/" + name + ".yaml";
+    FILE* f = fopen(file.c_str(), "w");
+    std::string text =
+        "name: c\ntarget: wss://localhost:" + std::to_string(strict.port()) +
+        "\nload: {vus: 1, iterations: 1}\nsteps:\n  - connect: {url: /, tls: " + tls +
+        "}\n  - send: hi\n  - expect: {within: 2s, name: echo}\n  - close\n";
+    fputs(text.c_str(), f);
+    fclose(f);
+    std::string json = *dir_ + "/" + name + ".json";
+    RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 30s);
+    metrics::Result r;
+    std::string error;
+    EXPECT_TRUE(metrics::ReadResultFile(json, &r, &error)) << error;
+    return r;
+  };
+  metrics::Result with = run("{ca: ca.pem, cert: client.pem, key: client.key}", "with-cert");
+  EXPECT_TRUE(with.shard.errors().empty());
+  EXPECT_EQ(with.shard.checks().at("echo").passes, 1u);
+  metrics::Result without = run("{ca: ca.pem}", "without-cert");
+  EXPECT_EQ(without.shard.checks().at("echo").passes, 0u);
+  EXPECT_FALSE(without.shard.errors().empty());
+}
+
 TEST_F(TlsEndToEnd, DebugMasksAuthorization) {
   std::string file = *dir_ + "/debug.yaml";
   FILE* f = fopen(file.c_str(), "w");
@@ -135,6 +188,31 @@ TEST_F(TlsEndToEnd, DebugMasksAuthorization) {
 
 namespace wsyaml::testing {
 namespace {
+
+TEST(AbortOnFail, AFailingThresholdStopsTheRunEarlyWithNinetyNine) {
+  std::string file = WriteTempFile("abort.yaml", R"(name: abort
+target: builtin:echo
+load: {vus: 2, duration: 1m}
+steps:
+  - connect: /
+  - send: ping
+  - expect: {match: {text: pong}, within: 200ms, name: pong}
+  - close
+thresholds:
+  checks:
+    - {threshold: "rate > 0.9", abort-on-fail: true, delay-abort-eval: 1s}
+)");
+  std::string junit = TempDir() + "/abort.xml";
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult p =
+      RunProcess({WsyamlBinary(), "run", file, "-q", "--junit", junit}, std::chrono::seconds(60));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(15));
+  EXPECT_EQ(p.exit_code, 99) << p.err;
+  EXPECT_NE(p.err.find("abort-on-fail"), std::string::npos) << p.err;
+  std::string xml, error;
+  ASSERT_TRUE(metrics::ReadFile(junit, &xml, &error)) << error;
+  EXPECT_NE(xml.find("<failure"), std::string::npos);
+}
 
 TEST(Secrets, EnvValuesMarkedSecretAreMaskedInLogsAndDebug) {
   std::string file = WriteTempFile("secret.yaml", R"(name: secret
