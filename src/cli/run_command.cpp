@@ -67,6 +67,11 @@ bool RunHere(const RunOptions& options, const graph::TestPlan& plan,
   engine_options.secrets = secrets;
   engine_options.proc_index = proc_index;
   engine_options.proc_count = procs;
+  std::string error;
+  if (!server::ExpandAddressRanges(options.local_addresses, &engine_options.local_addresses,
+                                   &error)) {
+    std::cerr << "wsyaml: --local-address: " << error << "\n";
+  }
   metrics::TimeSeries timeline;
   std::unique_ptr<engine::Engine> run;
   std::unique_ptr<Progress> progress;
@@ -253,6 +258,9 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--procs", options->procs,
                   "Worker processes (default: automatic, more when one process cannot hold "
                   "the connections under its open-files limit)");
+  cmd->add_option("--local-address", options->local_addresses,
+                  "Source addresses for connections, taken in turn, e.g. 127.0.0.2-127.0.0.9 "
+                  "(to get past ~28k ports per source/destination pair; literal IP targets)");
   cmd->add_flag("-v,--debug", options->debug, "Print every frame, handshake and close");
   cmd->add_flag("-q,--quiet", options->quiet, "No progress line");
   cmd->add_option("--out", options->outs, "json=FILE or ndjson=FILE (repeatable)");

@@ -142,6 +142,7 @@ std::vector<std::string> WorkerArguments(const RunOptions& options, const std::s
   add("--threads", std::to_string(options.threads));
   for (const auto& pair : options.env_pairs) add("-e", pair);
   for (const auto& name : options.secret_env) add("--secret", name);
+  for (const auto& address : options.local_addresses) add("--local-address", address);
   if (options.debug) args.push_back("--debug");
   return args;
 }

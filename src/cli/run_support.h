@@ -30,10 +30,11 @@ struct RunOptions {
   std::vector<std::string> env_pairs;   ///< NAME=VALUE as given
   std::vector<std::string> secret_env;  ///< env names whose values are masked in output
   std::map<std::string, std::string> env;
-  int threads = 0;            ///< 0 = one per core
-  int procs = 0;              ///< worker processes; 0 = automatic
-  int worker_index = -1;      ///< >= 0 in a worker process started by --procs
-  std::string worker_result;  ///< where a worker process writes its result
+  int threads = 0;                           ///< 0 = one per core
+  int procs = 0;                             ///< worker processes; 0 = automatic
+  std::vector<std::string> local_addresses;  ///< --local-address, ranges allowed
+  int worker_index = -1;                     ///< >= 0 in a worker process started by --procs
+  std::string worker_result;                 ///< where a worker process writes its result
   bool debug = false;
   bool quiet = false;
   std::vector<std::string> outs;  ///< json=FILE, ndjson=FILE

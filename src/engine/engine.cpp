@@ -69,7 +69,7 @@ class Engine::Worker {
  public:
   Worker(Engine& engine, int index)
       : engine_(engine), work_(asio::make_work_guard(io_)), scheduler_(io_) {
-    transport_ = MakeWebSocketTransport(io_);
+    transport_ = MakeWebSocketTransport(io_, engine.options_.local_addresses);
     ctx_.scheduler = &scheduler_;
     ctx_.transport = transport_.get();
     ctx_.shard = &shard_;

@@ -24,6 +24,8 @@ struct EngineOptions {
   std::vector<std::string> base_urls;
   bool debug = false;                ///< print frames and handshakes
   std::vector<std::string> secrets;  ///< values masked in --debug and log output
+  /// Source addresses connections bind to in turn (--local-address); empty = any.
+  std::vector<std::string> local_addresses;
   /// Worker processes share one run: this process runs VUs whose (id - 1) % proc_count ==
   /// proc_index, and 1/proc_count of each arrival rate.
   int proc_index = 0;

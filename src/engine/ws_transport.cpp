@@ -1,5 +1,6 @@
 #include "engine/ws_transport.h"
 
+#include <netinet/in.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,6 +39,52 @@ class FastRng {
   uint64_t state_;
 };
 
+// The address the next connection binds to before connecting (tcpkali's --source-ip); set by
+// WsTransport around client.connect(), which reaches async_connect synchronously.
+thread_local const asio::ip::address* t_local_address = nullptr;
+
+// websocketpp's connect resolves, then lets Asio try each address, closing and reopening the
+// socket each time, so a bind() made earlier is lost. With a local address and a literal IP
+// host, connect the already-bound socket to that one address instead.
+template <typename TransportConfig>
+class BindingEndpoint : public websocketpp::transport::asio::endpoint<TransportConfig> {
+  using base = websocketpp::transport::asio::endpoint<TransportConfig>;
+
+ public:
+  using transport_con_ptr = typename base::transport_con_ptr;
+  using timer_ptr = typename base::timer_ptr;
+
+  void async_connect(transport_con_ptr tcon, websocketpp::uri_ptr uri,
+                     websocketpp::transport::connect_handler callback) {
+    std::error_code ec;
+    asio::ip::address remote = asio::ip::make_address(uri->get_host(), ec);
+    if (!t_local_address || ec || !tcon->get_proxy().empty()) {
+      base::async_connect(tcon, uri, callback);
+      return;
+    }
+    tcon->set_uri(uri);
+    auto& socket = tcon->get_raw_socket();
+    socket.close(ec);
+    socket.open(remote.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
+    if (!ec) {
+      // Let the kernel pick the port at connect time, per (source, destination) pair.
+      int one = 1;
+      ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
+      socket.bind(asio::ip::tcp::endpoint(*t_local_address, 0), ec);
+    }
+    if (ec) {
+      callback(ec);
+      return;
+    }
+    // handle_connect wants the connect timer; ours is the engine's own timeout.
+    timer_ptr timer = tcon->set_timer(TransportConfig::timeout_connect, [](std::error_code) {});
+    socket.async_connect(asio::ip::tcp::endpoint(remote, uri->get_port()),
+                         [this, tcon, timer, callback](const std::error_code& connect_ec) {
+                           this->handle_connect(tcon, timer, callback, connect_ec);
+                         });
+  }
+};
+
 // A connection lives on one thread: no locks, no logging, a small read buffer, and our own
 // timeouts (the engine enforces `timeout`, so websocketpp's are only a backstop).
 template <typename Base, typename Socket>
@@ -68,7 +115,7 @@ struct ClientConfig : Base {
     static const long timeout_connect = 600000;
     static const long timeout_socket_shutdown = 5000;
   };
-  using transport_type = websocketpp::transport::asio::endpoint<transport_config>;
+  using transport_type = BindingEndpoint<transport_config>;
 
   static const long timeout_open_handshake = 600000;
   static const long timeout_close_handshake = 5000;
@@ -209,7 +256,12 @@ struct TlsSession {
 
 class WsTransport : public Transport {
  public:
-  explicit WsTransport(asio::io_context& io) : io_(io) {
+  WsTransport(asio::io_context& io, const std::vector<std::string>& local_addresses) : io_(io) {
+    for (const std::string& text : local_addresses) {
+      std::error_code ec;
+      asio::ip::address address = asio::ip::make_address(text, ec);
+      if (!ec) local_addresses_.push_back(address);
+    }
     std::error_code ec;
     plain_.init_asio(&io, ec);
     tls_.init_asio(&io, ec);
@@ -387,7 +439,13 @@ class WsTransport : public Transport {
           link->listener->OnTlsHandshake(std::chrono::steady_clock::now() - *tcp_up);
       });
     }
+    asio::ip::address local;
+    if (!local_addresses_.empty()) {
+      local = local_addresses_[next_local_++ % local_addresses_.size()];
+      t_local_address = &local;
+    }
     client.connect(con);
+    t_local_address = nullptr;
     return std::make_unique<WsConnection<ConPtr>>(con, link);
   }
 
@@ -441,14 +499,17 @@ class WsTransport : public Transport {
   TlsClient tls_;
   std::unordered_map<const void*, std::shared_ptr<TlsSession>> sessions_;
   std::shared_ptr<TlsSession> pending_session_;
-  std::error_code socket_error_;  ///< set by OpenEarly during get_connection
+  std::error_code socket_error_;                    ///< set by OpenEarly during get_connection
+  std::vector<asio::ip::address> local_addresses_;  ///< source addresses, taken in turn
+  size_t next_local_ = 0;
   std::unordered_map<const graph::TlsOptions*, std::shared_ptr<SslContext>> contexts_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> MakeWebSocketTransport(asio::io_context& io) {
-  return std::make_unique<WsTransport>(io);
+std::unique_ptr<Transport> MakeWebSocketTransport(asio::io_context& io,
+                                                  const std::vector<std::string>& local_addresses) {
+  return std::make_unique<WsTransport>(io, local_addresses);
 }
 
 }  // namespace wsyaml::engine

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "engine/connection.h"
 
@@ -13,6 +15,9 @@ class io_context;
 namespace wsyaml::engine {
 
 /// A websocketpp client endpoint on `io`; every callback runs on the thread running `io`.
-std::unique_ptr<Transport> MakeWebSocketTransport(asio::io_context& io);
+/// Connections to literal IP hosts bind to `local_addresses` in turn (none = the kernel's
+/// choice), to get past the ~28k ephemeral ports per source/destination pair.
+std::unique_ptr<Transport> MakeWebSocketTransport(asio::io_context& io,
+                                                  const std::vector<std::string>& local_addresses);
 
 }  // namespace wsyaml::engine

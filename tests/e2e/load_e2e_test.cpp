@@ -219,3 +219,36 @@ TEST(ScaleEndToEnd, ATargetRangeSpreadsConnectionsOverAddresses) {
 
 }  // namespace
 }  // namespace wsyaml::testing
+
+namespace wsyaml::testing {
+namespace {
+
+TEST(ScaleEndToEnd, LocalAddressesAreTakenInTurn) {
+  ServerProcess server({"/usr/bin/python3", SourcePath("tests/e2e/tls/source_ip_server.py")});
+  ASSERT_GT(server.port(), 0);
+  std::string file = WriteTempFile("source.yaml", R"(name: source
+target: ${env.TARGET}
+load: {vus: 6, iterations: 1}
+steps:
+  - connect: /
+  - expect: {match: {regex: "^127\\.0\\.0\\.[567]$"}, within: 2s, name: source-ip}
+  - close
+)");
+  std::string json = TempDir() + "/source.json";
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--threads", "1", "-e",
+                                "TARGET=ws://127.0.0.1:" + std::to_string(server.port()),
+                                "--local-address", "127.0.0.5-7", "--out", "json=" + json},
+                               30s);
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  std::string out = server.Stop();
+  nlohmann::json seen = nlohmann::json::parse(out.substr(out.find("{\"ips\"")));
+  EXPECT_EQ(seen["ips"], nlohmann::json({{"127.0.0.5", 2}, {"127.0.0.6", 2}, {"127.0.0.7", 2}}))
+      << seen.dump();
+  metrics::Result result;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error;
+  EXPECT_EQ(result.shard.checks().at("source-ip").passes, 6u);
+}
+
+}  // namespace
+}  // namespace wsyaml::testing
