@@ -27,7 +27,8 @@ class AsioScheduler : public Scheduler {
   TimerId Schedule(TimePoint when, std::function<void()> fn) override {
     bool earliest = false;
     TimerId id = queue_.Add(when, std::move(fn), &earliest);
-    if (when < armed_) Arm(when);
+    // While due timers run, their re-arming is settled once afterwards, not per callback.
+    if (!running_due_ && when < armed_) Arm(when);
     return id;
   }
   void Cancel(TimerId id) override { queue_.Cancel(id); }
@@ -46,15 +47,18 @@ class AsioScheduler : public Scheduler {
     timer_.async_wait([this](const std::error_code& ec) {
       if (ec == asio::error::operation_aborted) return;
       armed_ = TimePoint::max();
+      running_due_ = true;
       queue_.RunDue(Now());
+      running_due_ = false;
       TimePoint next = queue_.NextDeadline();
-      if (next != TimePoint::max() && next < armed_) Arm(next);
+      if (next != TimePoint::max()) Arm(next);
     });
   }
 
   asio::steady_timer timer_;
   TimerQueue queue_;
   TimePoint armed_ = TimePoint::max();
+  bool running_due_ = false;
 };
 
 // How often the coordinator follows the load profile.
