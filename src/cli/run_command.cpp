@@ -200,6 +200,11 @@ int Run(const RunOptions& options) {
                                                                            : kExitSetupFailed;
   }
   int procs = options.procs > 0 ? options.procs : AutomaticProcs(plan, open_files, options.quiet);
+  if (procs > kMaxWorkers) {
+    std::cerr << "wsyaml: --procs " << procs << " is more than " << kMaxWorkers << "; using "
+              << kMaxWorkers << "\n";
+    procs = kMaxWorkers;
+  }
   if (procs > 1) {
     if (!RunWorkers(options, base_urls, procs, &result, &error)) {
       std::cerr << "wsyaml: " << error << "\n";
