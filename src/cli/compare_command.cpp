@@ -52,8 +52,9 @@ void AddCompareCommand(CLI::App& app, int& exit_code) {
   compare->add_option("new", flags->current, "the result file to judge")
       ->required()
       ->check(CLI::ExistingFile);
-  compare->add_option("-t,--tolerance", flags->tolerance,
-                      "allowed worsening of latency percentiles and failure counts")
+  compare
+      ->add_option("-t,--tolerance", flags->tolerance,
+                   "allowed worsening of latency percentiles and failure counts")
       ->capture_default_str();
   compare->callback([flags, &exit_code] { exit_code = Compare(*flags); });
 }

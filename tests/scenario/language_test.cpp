@@ -283,7 +283,7 @@ thresholds:
 TEST(LanguageTest, EveryMetricOfTheMetricsLibraryTakesAThreshold) {
   for (size_t i = 0; i < static_cast<size_t>(metrics::MetricId::kCount); ++i) {
     const metrics::MetricInfo& info = metrics::Info(static_cast<metrics::MetricId>(i));
-    std::string expr = info.unit == metrics::Unit::kMicros       ? "p(90) < 1s"
+    std::string expr = info.unit == metrics::Unit::kMicros        ? "p(90) < 1s"
                        : info.type == metrics::MetricType::kRate  ? "rate > 0.5"
                        : info.type == metrics::MetricType::kGauge ? "max >= 0"
                                                                   : "count >= 0";
