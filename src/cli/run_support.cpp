@@ -112,6 +112,8 @@ int AutomaticProcs(const graph::TestPlan& plan, size_t open_files, bool quiet) {
                    std::max(1, ConnectionsIn(scenario.steps));
   // Leave room for the files a process needs besides its sockets.
   int64_t per_process = std::max<int64_t>(64, static_cast<int64_t>(open_files) * 9 / 10 - 64);
+  // Under a tiny limit more processes would not help: report the limit (fd-limit errors).
+  if (open_files < 1024) return 1;
   int procs = static_cast<int>((connections + per_process - 1) / per_process);
   procs = std::max(1, std::min(procs, 64));
   if (procs > 1 && !quiet) {
