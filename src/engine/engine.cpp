@@ -28,7 +28,9 @@ class AsioScheduler : public Scheduler {
     bool earliest = false;
     TimerId id = queue_.Add(when, std::move(fn), &earliest);
     // While due timers run, their re-arming is settled once afterwards, not per callback.
-    if (!running_due_ && when < armed_) Arm(when);
+    if (running_due_) return id;
+    TimePoint wake = WakeTimeFor(when);
+    if (wake < armed_) Arm(wake);
     return id;
   }
   void Cancel(TimerId id) override { queue_.Cancel(id); }
@@ -41,23 +43,35 @@ class AsioScheduler : public Scheduler {
   }
 
  private:
+  // A wake-up costs about as much as twenty timer callbacks, so deadlines that fall within
+  // kBatchWindow of the last wake-up share the next one: with 10k VUs on `every: 1s` a
+  // wake-up runs a few timers instead of one, each at most kBatchWindow late. Sparse timers
+  // and timers due now (posted work) are not delayed.
+  static constexpr std::chrono::microseconds kBatchWindow{250};
+
+  TimePoint WakeTimeFor(TimePoint when) const {
+    return when <= Now() ? when : std::max(when, last_wake_ + kBatchWindow);
+  }
+
   void Arm(TimePoint when) {
     armed_ = when;
     timer_.expires_at(when);
     timer_.async_wait([this](const std::error_code& ec) {
       if (ec == asio::error::operation_aborted) return;
       armed_ = TimePoint::max();
+      last_wake_ = Now();
       running_due_ = true;
-      queue_.RunDue(Now());
+      queue_.RunDue(last_wake_);
       running_due_ = false;
       TimePoint next = queue_.NextDeadline();
-      if (next != TimePoint::max()) Arm(next);
+      if (next != TimePoint::max()) Arm(WakeTimeFor(next));
     });
   }
 
   asio::steady_timer timer_;
   TimerQueue queue_;
   TimePoint armed_ = TimePoint::max();
+  TimePoint last_wake_{};
   bool running_due_ = false;
 };
 

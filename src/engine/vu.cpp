@@ -337,6 +337,7 @@ void Vu::Interrupt() {
       c->state = Conn::State::kClosing;
       c->socket->Close(1001, "going away");
     } else if (c->state == Conn::State::kConnecting) {
+      ctx_.handshakes.Leave(c->handshake, *ctx_.scheduler);
       c->socket.reset();
       c->state = Conn::State::kClosed;
     }
@@ -369,6 +370,7 @@ void Vu::Abandon() {
       ctx_.shard->Move(MetricId::kWsOpen, -1, c->tags);
       ctx_.live->open_sockets.fetch_sub(1, std::memory_order_relaxed);
     }
+    ctx_.handshakes.Leave(c->handshake, *ctx_.scheduler);
     c->socket.reset();
     c->state = Conn::State::kClosed;
   }

@@ -65,6 +65,7 @@ class Vu {
 
   // Connection events (vu_conn.cpp).
   void OpenConn(Conn& conn);
+  void StartHandshake(Conn& conn, const ConnectRequest& request);
   void HandleOpen(Conn& conn);
   void HandleMessage(Conn& conn, std::string_view payload, bool binary);
   void HandleClose(Conn& conn, int code, const std::string& reason, bool clean);

@@ -60,7 +60,6 @@ void Vu::Conn::OnPong(std::string_view) {
 
 void Vu::OpenConn(Conn& conn) {
   conn.state = Conn::State::kConnecting;
-  conn.connect_started = ctx_.scheduler->Now();
   conn.handlers.clear();
   conn.protocol.clear();
   // The program starts on open, but its on-error handlers must hear about a failed connect.
@@ -106,6 +105,15 @@ void Vu::OpenConn(Conn& conn) {
   }
   ctx_.shard->Add(MetricId::kWsSessions, 1, conn.tags);
   Conn* c = &conn;
+  ctx_.handshakes.Enter(conn.handshake,
+                        [this, c, request = std::move(request)] { StartHandshake(*c, request); });
+}
+
+void Vu::StartHandshake(Conn& conn, const ConnectRequest& request) {
+  // Time spent waiting for a handshake slot is ours, not the server's: it is not in
+  // ws_connecting and does not count against the handshake timeout.
+  conn.connect_started = ctx_.scheduler->Now();
+  Conn* c = &conn;
   conn.connect_timeout = ctx_.scheduler->Schedule(conn.connect_started + conn.spec->timeout, [this,
                                                                                               c] {
     c->connect_timeout = 0;
@@ -120,6 +128,7 @@ void Vu::OpenConn(Conn& conn) {
 
 void Vu::HandleOpen(Conn& conn) {
   if (conn.state != Conn::State::kConnecting) return;
+  ctx_.handshakes.Leave(conn.handshake, *ctx_.scheduler);
   if (conn.connect_timeout) ctx_.scheduler->Cancel(conn.connect_timeout);
   conn.connect_timeout = 0;
   TimePoint now = ctx_.scheduler->Now();
@@ -253,6 +262,7 @@ void Vu::HandleFail(Conn& conn, const Failure& failure) {
 }
 
 void Vu::ConnEnded(Conn& conn, bool abnormal) {
+  ctx_.handshakes.Leave(conn.handshake, *ctx_.scheduler);
   if (conn.connect_timeout) ctx_.scheduler->Cancel(conn.connect_timeout);
   conn.connect_timeout = 0;
   CancelAllTimers(conn.timers);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/handshake_queue.h"
 #include "engine/vu.h"
 
 namespace wsyaml::engine {
@@ -64,6 +65,7 @@ struct Vu::Conn : ConnectionListener {
   };
 
   Conn(Vu* vu, const graph::Connect* spec, int index) : vu(vu), spec(spec), index(index) {}
+  ~Conn() override { vu->ctx_.handshakes.Leave(handshake, *vu->ctx_.scheduler); }
   void OnOpen(const std::string& subprotocol) override {
     protocol = subprotocol;
     vu->HandleOpen(*this);
@@ -87,7 +89,8 @@ struct Vu::Conn : ConnectionListener {
   int reconnects = 0;
   std::unique_ptr<Connection> socket;
   std::string protocol;
-  TimePoint connect_started{};
+  TimePoint connect_started{};  ///< when the handshake started (after any wait for a slot)
+  HandshakeQueue::Ticket handshake;
   TimePoint opened_at{};
   TimePoint last_send{};  ///< for ws_reply_time of expect
   TimerId connect_timeout = 0;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/connection.h"
+#include "engine/handshake_queue.h"
 #include "engine/scheduler.h"
 #include "graph/graph.h"
 #include "metrics/metrics.h"
@@ -58,6 +59,8 @@ struct WorkerContext {
   /// Shared row cursors of sequential feeders (one per feeder), or null.
   std::vector<std::atomic<uint64_t>>* feeder_cursors = nullptr;
   std::unordered_map<const void*, uint32_t> tag_cache;  ///< step/connect -> interned tag set
+  /// Caps the handshakes in flight on this worker thread.
+  HandshakeQueue handshakes;
 
   /// The tag set of an error sample: `base` plus kind (and status, for "handshake 404").
   uint32_t ErrorTags(uint32_t base, const std::string& kind);

@@ -209,6 +209,52 @@ TEST_F(VuTest, ConnectTimeoutIsCountedAndTheIterationGoesOn) {
   EXPECT_EQ(shard_.errors().count("send"), 1u) << "a send on a failed connection is an error";
 }
 
+TEST_F(VuTest, HandshakesPastTheWorkerCapWaitForASlot) {
+  ctx_.handshakes = HandshakeQueue(2);
+  transport_.auto_open = false;
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.count = 3;
+  connect.timeout = 2s;
+  connect.steps = {SendText("hi")};
+  Start({S(connect)});
+  scheduler_.Advance(1500ms);
+  ASSERT_EQ(transport_.sockets().size(), 2u) << "the third connection waits for a slot";
+  EXPECT_EQ(Counter(MetricId::kWsSessions), 3) << "a waiting connection is a session";
+  transport_.Open(0);
+  scheduler_.Advance(1ms);
+  ASSERT_EQ(transport_.sockets().size(), 3u) << "the open freed a slot";
+  EXPECT_EQ(transport_.sockets()[0]->sent, std::vector<std::string>{"hi"});
+  // The wait is ours, not the server's: the third's timeout counts from its own start.
+  scheduler_.Advance(1s);
+  ASSERT_EQ(shard_.errors().count("timeout"), 1u);
+  EXPECT_EQ(shard_.errors().at("timeout").count, 1u) << "only the second has timed out";
+  scheduler_.Advance(1s);
+  EXPECT_EQ(shard_.errors().at("timeout").count, 2u);
+  EXPECT_EQ(ctx_.handshakes.in_flight(), 0u);
+  EXPECT_EQ(ctx_.handshakes.waiting(), 0u);
+}
+
+TEST_F(VuTest, InterruptGivesUpWaitingHandshakes) {
+  ctx_.handshakes = HandshakeQueue(1);
+  transport_.auto_open = false;
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.count = 3;
+  Start({S(connect)});
+  scheduler_.Advance(1ms);
+  ASSERT_EQ(transport_.sockets().size(), 1u);
+  EXPECT_EQ(ctx_.handshakes.waiting(), 2u);
+  vu_->Interrupt();
+  scheduler_.Advance(1s);
+  EXPECT_TRUE(done_);
+  EXPECT_EQ(transport_.sockets().size(), 1u) << "given-up connections never start";
+  EXPECT_EQ(ctx_.handshakes.in_flight(), 0u);
+  EXPECT_EQ(ctx_.handshakes.waiting(), 0u);
+}
+
 TEST_F(VuTest, HandlersFireInOrderAndOnceFiresOnce) {
   graph::OnMessage first;
   first.match.contains = Text("ping");
