@@ -342,7 +342,13 @@ RunOutcome Engine::Run() {
 
   bool interrupted = false;
   Clock::time_point next_tick = start + 1s;
+  // Once iterations are interrupted, their sockets get kCloseWait to finish the closing
+  // handshake, extended while sockets keep closing (100k sockets on a busy server take
+  // longer) up to kCloseWaitMax, but not after a second stop request.
+  constexpr Clock::duration kCloseWait = 3s, kCloseWaitMax = 30s;
   Clock::time_point hard_deadline = Clock::time_point::max();
+  Clock::time_point close_limit = Clock::time_point::max();
+  int64_t open_at_last_check = 0;
   while (true) {
     Clock::time_point now = Clock::now();
     Clock::duration elapsed = now - start;
@@ -390,8 +396,20 @@ RunOutcome Engine::Run() {
       if (clock.stopping && !clock.interrupted && elapsed >= clock.end + clock.graceful) {
         clock.interrupted = true;
         for (auto& worker : workers) worker->Interrupt(static_cast<int>(s));
-        hard_deadline = std::min(hard_deadline, now + 3s);
       }
+    }
+    bool all_interrupted = true;
+    for (const ScenarioClock& clock : clocks)
+      all_interrupted = all_interrupted && clock.interrupted;
+    if (all_interrupted && close_limit == Clock::time_point::max()) {
+      hard_deadline = now + kCloseWait;
+      close_limit = now + kCloseWaitMax;
+      open_at_last_check = live_.open_sockets.load();
+    } else if (all_interrupted && !stop_now_.load()) {
+      int64_t open = live_.open_sockets.load();
+      if (open < open_at_last_check) hard_deadline = std::max(hard_deadline, now + 1s);
+      hard_deadline = std::min(hard_deadline, close_limit);
+      open_at_last_check = open;
     }
     if (now >= next_tick) {
       next_tick += 1s;

@@ -119,6 +119,35 @@ steps:
   EXPECT_NEAR(started + dropped, 40, 2);
 }
 
+TEST(LoadEndToEnd, AScenarioThatEndsEarlyDoesNotCutTheOthersShort) {
+  std::string file = WriteTempFile("two.yaml", R"(name: two
+target: builtin:echo
+scenarios:
+  short:
+    load: {vus: 1, duration: 1s, graceful-stop: 0s}
+    steps:
+      - connect: /
+      - sleep: 20s
+  long:
+    load: {vus: 1, duration: 6s}
+    steps:
+      - connect: /
+      - sleep: 500ms
+      - close
+)");
+  std::string json = TempDir() + "/two.json";
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 40s);
+  auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(p.exit_code, 0) << p.err;
+  EXPECT_GE(took, 6s);
+  metrics::Result result;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error;
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kInterruptedIterations), 1);
+  EXPECT_GE(CounterTotal(result, metrics::MetricId::kIterations), 10) << "long ran its 6 s";
+}
+
 const char* kLongChat = R"(name: long
 target: builtin:echo
 load: {vus: 4, duration: 1m, graceful-stop: 30s}
