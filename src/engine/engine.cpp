@@ -322,7 +322,7 @@ RunOutcome Engine::Run() {
     int max_vus = MaxVus(load);
     vus_max += max_vus;
     // VU starts are spread over a short window so the server does not see a thundering herd.
-    graph::Micros spread = std::min<graph::Micros>(1s, duration / 10);
+    graph::Micros spread = load.ramp_up.value_or(std::min<graph::Micros>(1s, duration / 10));
     int iterations = load.kind == Kind::kPerVuIterations ? load.iterations : -1;
     for (int rank = 1; rank <= max_vus; ++rank, ++next_id) {
       if (!mine(next_id)) continue;

@@ -312,6 +312,9 @@ struct LoadProfile {
   int max_vus = 0;
   Micros graceful_stop{std::chrono::seconds(30)};
   std::optional<Micros> iteration_timeout;
+  /// kConstantVus and kPerVuIterations: VU starts are spread evenly over this window (unset:
+  /// min(1s, duration / 10)); 0 starts every VU at once.
+  std::optional<Micros> ramp_up;
 };
 
 /// A variable evaluated at the start of each iteration, in order.

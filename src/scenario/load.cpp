@@ -79,7 +79,7 @@ bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) 
   }
   bool ok = CheckKeys(ctx, node,
                       {"vus", "duration", "iterations", "stages", "rate", "max-vus",
-                       "graceful-stop", "iteration-timeout"},
+                       "graceful-stop", "iteration-timeout", "ramp-up"},
                       "load");
   auto vus = node["vus"];
   auto duration = node["duration"];
@@ -101,6 +101,27 @@ bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) 
     graph::Micros t{0};
     ok = ReadDuration(ctx, v, "iteration-timeout", &t) && ok;
     out->iteration_timeout = t;
+  }
+  if (auto v = node["ramp-up"]) {
+    graph::Micros t{0};
+    ok = ReadDuration(ctx, v, "ramp-up", &t) && ok;
+    out->ramp_up = t;
+    if (stages || rate) {
+      ctx.reporter.Error(Pos(v),
+                         "ramp-up spreads the starts of a fixed number of VUs; " +
+                             std::string(stages ? "stages set" : "an arrival rate sets") +
+                             " when VUs start",
+                         stages ? "shape the start with the first stage, e.g. {duration: 30s, "
+                                  "target: 200}"
+                                : "remove ramp-up");
+      ok = false;
+    } else if (ok && duration && t >= out->duration) {
+      ctx.reporter.Error(Pos(v),
+                         "ramp-up is not shorter than the duration: the last VUs would "
+                         "start after the end",
+                         "shorten ramp-up or lengthen duration");
+      ok = false;
+    }
   }
   if (iterations && (stages || rate)) {
     ctx.reporter.Error(

@@ -228,6 +228,10 @@ std::string LoadText(const graph::LoadProfile& l) {
       out << ", max " << l.max_vus << " VUs";
       break;
   }
+  if (l.ramp_up) {
+    out << (l.ramp_up->count() == 0 ? ", all starting at once"
+                                    : ", starts spread over " + FormatDuration(*l.ramp_up));
+  }
   out << ", graceful stop " << FormatDuration(l.graceful_stop);
   if (l.iteration_timeout) out << ", iteration timeout " << FormatDuration(*l.iteration_timeout);
   return out.str();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 
@@ -117,6 +118,35 @@ steps:
   double dropped = CounterTotal(result, metrics::MetricId::kDroppedIterations);
   EXPECT_LE(started, 6);
   EXPECT_NEAR(started + dropped, 40, 2);
+}
+
+// How far apart the first and the last of 8 VUs started (ms), from their `log` lines.
+int64_t StartSpreadMs(const std::string& ramp_up) {
+  std::string file = WriteTempFile("ramp.yaml",
+                                   "name: ramp\ntarget: builtin:echo\n"
+                                   "load: {vus: 8, iterations: 1" +
+                                       ramp_up +
+                                       "}\nsteps:\n"
+                                       "  - log: \"start ${timestamp()}\"\n");
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q"}, 30s);
+  EXPECT_EQ(p.exit_code, 0) << p.err;
+  std::vector<int64_t> starts;
+  for (size_t at = p.err.find("start "); at != std::string::npos; at = p.err.find("start ", at + 1))
+    starts.push_back(std::stoll(p.err.substr(at + 6, 13)));
+  EXPECT_EQ(starts.size(), 8u) << p.err;
+  if (starts.empty()) return -1;
+  return *std::max_element(starts.begin(), starts.end()) -
+         *std::min_element(starts.begin(), starts.end());
+}
+
+TEST(LoadEndToEnd, RampUpSpreadsVuStartsOrStartsThemAllAtOnce) {
+  EXPECT_LT(StartSpreadMs(", ramp-up: 0s"), 200) << "0s: all at once";
+  int64_t spread = StartSpreadMs(", ramp-up: 2s");
+  EXPECT_GE(spread, 1600) << "8 VUs over 2 s: the last starts at 1.75 s";
+  EXPECT_LT(spread, 2100);
+  int64_t by_default = StartSpreadMs("");
+  EXPECT_GE(by_default, 750) << "by default over 1 s";
+  EXPECT_LT(by_default, 1100);
 }
 
 TEST(LoadEndToEnd, AScenarioThatEndsEarlyDoesNotCutTheOthersShort) {

@@ -59,6 +59,11 @@ const BadCase kCases[] = {
      "arrival rate"},
     {"target: builtin:echo\nload: {vus: 1, duration: 1s, graceful-stop: soon}\nsteps: [close]\n", 2,
      45, "expected a duration"},
+    {"target: builtin:echo\nload: {stages: [{duration: 10s, target: 2}], ramp-up: 5s}\n"
+     "steps: [close]\n",
+     2, 55, "stages set when VUs start"},
+    {"target: builtin:echo\nload: {vus: 2, duration: 1s, ramp-up: 2s}\nsteps: [close]\n", 2, 39,
+     "not shorter than the duration"},
     // steps
     {H "  - on_message: {}\n", 3, 5, "did you mean 'on-message'"},
     {H "  - sleeep: 1s\n", 3, 5, "did you mean 'sleep'"},

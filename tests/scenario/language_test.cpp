@@ -188,6 +188,9 @@ TEST(LanguageTest, LoadProfiles) {
   ASSERT_EQ(ramp.stages.size(), 2u);
   EXPECT_EQ(ramp.stages[0].target, 20);
   EXPECT_EQ(ramp.stages[1].duration, seconds(60));
+  EXPECT_FALSE(ramp.ramp_up.has_value());
+  EXPECT_EQ(load("{vus: 5, duration: 1m, ramp-up: 0s}").ramp_up, seconds(0));
+  EXPECT_EQ(load("{vus: 5, iterations: 2, ramp-up: 10s}").ramp_up, seconds(10));
   auto rate = load("{rate: 20/s, duration: 2m, max-vus: 50}");
   EXPECT_EQ(rate.kind, graph::LoadProfile::Kind::kArrivalRate);
   EXPECT_EQ(rate.rate, 20);

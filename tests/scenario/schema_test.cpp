@@ -228,6 +228,8 @@ const std::vector<Snippet>& ValidSnippets() {
                          "thresholds:\n  checks: [\"rate > 0.9\"]\n"
                          "  ws_connecting: [\"p(95) < 500ms\", {threshold: \"max < 2s\","
                          " abort-on-fail: true}]\n"},
+      {"ramp-up",
+       "target: builtin:echo\nload: {vus: 10, duration: 1m, ramp-up: 0s}\n" + std::string(kSteps)},
   };
   return snippets;
 }
@@ -255,6 +257,9 @@ const std::vector<Snippet>& InvalidSnippets() {
        "target: builtin:echo\nload: {vus: ten, duration: 1s}\n" + std::string(kSteps)},
       {"unknown load key",
        "target: builtin:echo\nload: {vu: 1, duration: 1s}\n" + std::string(kSteps)},
+      {"ramp-up with stages",
+       "target: builtin:echo\nload: {stages: [{duration: 5s, target: 2}], ramp-up: 1s}\n" +
+           std::string(kSteps)},
       {"close code not a number", WithSteps("  - close: {code: normal}\n")},
       {"unknown matcher", WithSteps("  - expect: {match: {equals: hi}}\n")},
       {"every without interval", WithSteps("  - every: {do: [ping]}\n")},

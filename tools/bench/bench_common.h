@@ -88,12 +88,13 @@ inline double CpuSeconds() {
          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
-/// VmRSS of this process in KiB (0 when /proc is unreadable).
-inline long RssKib() {
+/// A field of /proc/self/status in KiB: "VmRSS:" (all resident pages) or "RssAnon:" (private
+/// memory, without the binary's code pages). 0 when /proc is unreadable.
+inline long RssKib(const std::string& field = "VmRSS:") {
   std::ifstream status("/proc/self/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind(field, 0) == 0) return std::atol(line.c_str() + field.size());
   }
   return 0;
 }

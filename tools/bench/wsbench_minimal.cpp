@@ -56,6 +56,7 @@ class Bench {
 
   void Run() {
     rss_before_kib_ = wsbench::RssKib();
+    anon_before_kib_ = wsbench::RssKib("RssAnon:");
     start_ = Clock::now();
     Launch();
     end_timer_.expires_after(std::chrono::duration_cast<Clock::duration>(
@@ -215,11 +216,12 @@ class Bench {
     std::printf(
         "{\"tool\":\"wsbench_minimal\",\"mode\":\"%s\",\"connections\":%d,\"opened\":%lld,"
         "\"failed\":%lld,\"messages\":%llu,\"fires\":%llu,\"seconds\":%.3f,\"cpu_s\":%.4f,"
-        "\"rss_before_kib\":%ld,\"rss_open_kib\":%ld,\"connect_s\":%.3f,\"first_error\":\"%s\"}\n",
+        "\"rss_before_kib\":%ld,\"anon_before_kib\":%ld,\"rss_open_kib\":%ld,\"connect_s\":%.3f,"
+        "\"first_error\":\"%s\"}\n",
         mode, options_.connections, static_cast<long long>(opened_),
         static_cast<long long>(failed_), static_cast<unsigned long long>(messages_at_end_),
-        static_cast<unsigned long long>(fires_), wall_s_, cpu, rss_before_kib_, rss_open_kib_,
-        connect_s_, first_error_.c_str());
+        static_cast<unsigned long long>(fires_), wall_s_, cpu, rss_before_kib_, anon_before_kib_,
+        rss_open_kib_, connect_s_, first_error_.c_str());
   }
 
   static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -247,6 +249,7 @@ class Bench {
   double wall_s_ = 0;     // seconds from the first connect to the end of the run
   double connect_s_ = 0;  // idle: seconds until every connection had opened or failed
   long rss_before_kib_ = 0;
+  long anon_before_kib_ = 0;
   long rss_open_kib_ = 0;
   std::string first_error_;
 };
