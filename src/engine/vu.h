@@ -66,6 +66,8 @@ class Vu {
   // Connection events (vu_conn.cpp).
   void OpenConn(Conn& conn);
   void StartHandshake(Conn& conn, const ConnectRequest& request);
+  /// Records in timer_lateness how late a timer of `step` ran against its `deadline`.
+  void RecordLateness(const void* step, Conn* conn, const std::string& name, TimePoint deadline);
   void HandleOpen(Conn& conn);
   void HandleMessage(Conn& conn, std::string_view payload, bool binary);
   void HandleClose(Conn& conn, int code, const std::string& reason, bool clean);

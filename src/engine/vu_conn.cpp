@@ -353,6 +353,7 @@ void Vu::StartAfter(Conn* conn, const graph::After& after) {
   it->id = ctx_.scheduler->Schedule(it->deadline, [this, conn, &after, &timers, it] {
     TimePoint intended = it->deadline;
     timers.erase(it);
+    RecordLateness(&after, conn, after.name, intended);
     RunBody(after.body, conn, nullptr, intended);
     MaybeFinish();
   });
@@ -375,6 +376,7 @@ void Vu::StartEvery(Conn* conn, const graph::Every& every) {
     graph::Micros interval;
     void operator()() const {
       TimePoint intended = it->deadline;
+      vu->RecordLateness(every, conn, every->name, intended);
       ++it->fired;
       if (every->times > 0 && it->fired >= every->times) {
         timers->erase(it);
@@ -387,6 +389,12 @@ void Vu::StartEvery(Conn* conn, const graph::Every& every) {
     }
   };
   it->id = ctx_.scheduler->Schedule(it->deadline, Tick{this, conn, &every, &timers, it, interval});
+}
+
+void Vu::RecordLateness(const void* step, Conn* conn, const std::string& name, TimePoint deadline) {
+  static const graph::Tags kNoTags;
+  uint32_t tags = ctx_.TagsFor(step, scenario_, conn ? conn->spec->tags : kNoTags, name);
+  ctx_.shard->Record(MetricId::kTimerLateness, ctx_.scheduler->Now() - deadline, tags);
 }
 
 void Vu::CancelNamed(Conn* conn, const std::string& name) {

@@ -29,6 +29,7 @@ constexpr MetricInfo kInfos[] = {
     {"ws_reconnects", MetricType::kCounter, Unit::kNone},
     {"ws_close_codes", MetricType::kCounter, Unit::kNone},
     {"ws_tls_handshaking", MetricType::kTrend, Unit::kMicros},
+    {"timer_lateness", MetricType::kTrend, Unit::kMicros},
 };
 static_assert(sizeof(kInfos) / sizeof(kInfos[0]) == static_cast<size_t>(MetricId::kCount),
               "one MetricInfo per MetricId, in enum order");

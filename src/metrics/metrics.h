@@ -40,6 +40,7 @@ enum class MetricId : uint16_t {
   kWsReconnects,           ///< counter
   kWsCloseCodes,           ///< counter per close code (tag `code`)
   kWsTlsHandshaking,       ///< trend, µs: the TLS handshake of wss:// (also in ws_connecting)
+  kTimerLateness,          ///< trend, µs: how late `every` and `after` bodies ran
   kCount                   ///< number of metrics; not a metric
 };
 

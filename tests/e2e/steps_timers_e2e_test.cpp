@@ -26,6 +26,23 @@ steps:
   EXPECT_TRUE(run.result.shard.errors().empty()) << run.DescribeErrors();
 }
 
+TEST(EveryStep, HowLateEachTimerRanIsRecordedByName) {
+  ScenarioRun run = RunScenario(R"(name: lateness
+target: builtin:echo
+load: {vus: 2, iterations: 1}
+steps:
+  - connect: /
+  - every: {name: tick, interval: 50ms, times: 4, do: [{send: t}]}
+  - after: {name: bye, delay: 400ms, do: [close]}
+thresholds:
+  timer_lateness: ["p(99) < 100ms"]
+)");
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  EXPECT_EQ(run.Samples(MetricId::kTimerLateness, {{"name", "tick"}}), 8u);
+  EXPECT_EQ(run.Samples(MetricId::kTimerLateness, {{"name", "bye"}}), 2u);
+  EXPECT_NE(run.process.out.find("timer_lateness"), std::string::npos) << run.process.out;
+}
+
 TEST(EveryStep, RunsAtItsIntervalUntilCancelled) {
   // Ticks at 100, 200, 300 ms; the cancel at 350 ms stops the one due at 400 ms. Timers fire
   // in deadline order, so a late thread does not change the count.

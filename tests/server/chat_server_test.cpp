@@ -144,26 +144,33 @@ TEST(ChatServerTest, BroadcastReachesMembersOnEveryThread) {
   ASSERT_TRUE(server) << error;
   int exit_code = 0;
   std::string out = testing::RunPythonSource(R"(
-import json, websockets
+import asyncio, json, websockets
 from wsclient import drain, run, url
 async def main():
     socks = [await websockets.connect(url("/ws/crocochat/big/")) for _ in range(16)]
     await socks[0].send(json.dumps({"event": "SET_NAME", "new_name": "Z"}))
     await socks[0].send(json.dumps({"event": "SAY", "message": "to all"}))
-    got = [await drain(ws) for ws in socks]
-    for ws in socks:
+    got = await asyncio.gather(*(drain(ws) for ws in socks))
+    await socks[0].close()
+    # The others hear Z leave before they close themselves.
+    left = await asyncio.gather(*(drain(ws) for ws in socks[1:]))
+    for ws in socks[1:]:
         await ws.close()
-    return got
+    return {"got": got, "left": left}
 run(main())
 )",
                                              {std::to_string(server->port())}, &exit_code);
   ASSERT_EQ(exit_code, 0) << out;
-  json got = json::parse(out, nullptr, false);
-  ASSERT_TRUE(got.is_array()) << out;
-  ASSERT_EQ(got.size(), 16u);
+  json result = json::parse(out, nullptr, false);
+  ASSERT_TRUE(result.is_object()) << out;
+  const json& got = result["got"];
+  ASSERT_EQ(got.size(), 16u) << out;
   for (const json& transcript : got) {
     EXPECT_EQ(transcript, json::array({Chat("server", "Z joined the chat"), Chat("Z", "to all")}));
   }
+  ASSERT_EQ(result["left"].size(), 15u) << out;
+  for (const json& transcript : result["left"])
+    EXPECT_EQ(transcript, json::array({Chat("server", "Z left the chat")}));
   for (int i = 0; i < 500 && server->Counts().open > 0; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
