@@ -59,14 +59,12 @@ int DefaultThreads(int procs) {
 /// Runs the engine here; fills `result` (thresholds not yet evaluated).
 bool RunHere(const RunOptions& options, const graph::TestPlan& plan,
              const std::vector<std::string>& base_urls, const std::vector<std::string>& secrets,
-             int proc_index, int procs, metrics::Result* result, bool* aborted) {
+             int procs, metrics::Result* result, bool* aborted) {
   engine::EngineOptions engine_options;
   engine_options.threads = options.threads > 0 ? options.threads : DefaultThreads(procs);
   engine_options.base_urls = base_urls;
   engine_options.debug = options.debug;
   engine_options.secrets = secrets;
-  engine_options.proc_index = proc_index;
-  engine_options.proc_count = procs;
   std::string error;
   if (!server::ExpandAddressRanges(options.local_addresses, &engine_options.local_addresses,
                                    &error)) {
@@ -94,7 +92,7 @@ bool RunHere(const RunOptions& options, const graph::TestPlan& plan,
   result->duration_s = outcome.duration.count() / 1000.0;
   result->shard = std::move(outcome.merged);
   result->tags = run->tags();
-  if (proc_index == 0) result->shard.Move(metrics::MetricId::kVusMax, outcome.vus_max);
+  result->shard.Move(metrics::MetricId::kVusMax, outcome.vus_max);
   timeline.Sample(result->duration_s, result->shard);
   result->timeline = std::move(timeline);
   *aborted = abort_watch.aborted();
@@ -170,6 +168,7 @@ int Run(const RunOptions& options) {
     for (const auto& diagnostic : compiled.diagnostics) std::cerr << diagnostic.Format() << "\n";
   if (!compiled.ok()) return kExitInvalid;
   graph::TestPlan plan = std::move(*compiled.plan);
+  if (options.worker_index >= 0) plan.slice = {options.worker_index, options.procs};
   std::string error;
   if (!ApplyOverrides(options, &plan, &error)) {
     std::cerr << "wsyaml: " << error << "\n";
@@ -193,8 +192,7 @@ int Run(const RunOptions& options) {
   metrics::Result result;
   bool interrupted = false, aborted = false;
   if (options.worker_index >= 0) {
-    RunHere(options, plan, base_urls, secrets, options.worker_index, options.procs, &result,
-            &aborted);
+    RunHere(options, plan, base_urls, secrets, options.procs, &result, &aborted);
     result.test_name = plan.name;
     return metrics::WriteResultFile(options.worker_result, result, &error) ? kExitOk
                                                                            : kExitSetupFailed;
@@ -212,7 +210,7 @@ int Run(const RunOptions& options) {
     }
     interrupted = g_interrupted.load();
   } else {
-    interrupted = RunHere(options, plan, base_urls, secrets, 0, 1, &result, &aborted);
+    interrupted = RunHere(options, plan, base_urls, secrets, 1, &result, &aborted);
   }
 
   result.test_name = plan.name;

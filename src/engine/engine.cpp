@@ -289,15 +289,13 @@ void Engine::Stop(bool now) {
 RunOutcome Engine::Run() {
   using Clock = std::chrono::steady_clock;
   using Kind = graph::LoadProfile::Kind;
-  const int procs = std::max(1, options_.proc_count);
-  // This process runs every procs-th VU (and 1/procs of each arrival rate).
-  auto mine = [&](int id) { return (id - 1) % procs == options_.proc_index; };
+  const graph::Slice slice = plan_.slice;
+  const int slices = std::max(1, slice.count);
+  // This process runs the VUs of every slices-th rank (and every slices-th arrival).
+  auto mine = [&](int rank) { return (rank - 1) % slices == slice.index; };
   int my_vus = 0;
-  {
-    int id = 0;
-    for (const auto& scenario : plan_.scenarios)
-      for (int rank = 1; rank <= MaxVus(scenario.load); ++rank) my_vus += mine(++id) ? 1 : 0;
-  }
+  for (const auto& scenario : plan_.scenarios)
+    for (int rank = 1; rank <= MaxVus(scenario.load); ++rank) my_vus += mine(rank) ? 1 : 0;
   int threads = std::max(1, std::min(options_.threads, std::max(1, my_vus)));
   std::vector<std::unique_ptr<Worker>> workers;
   for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(*this, i));
@@ -309,26 +307,26 @@ RunOutcome Engine::Run() {
     bool stopping = false;
     bool interrupted = false;
     int ramp_target = -1;
-    double arrivals_started = 0;
+    int64_t arrivals_started = 0;
     int next_worker = 0;
   };
   std::vector<ScenarioClock> clocks;
-  int next_id = 1;
+  int vu_base = 0;
   int placed = 0;
-  int vus_max = 0;
   for (size_t s = 0; s < plan_.scenarios.size(); ++s) {
     const graph::LoadProfile& load = plan_.scenarios[s].load;
     graph::Micros duration = ScenarioDuration(load);
     int max_vus = MaxVus(load);
-    vus_max += max_vus;
     // VU starts are spread over a short window so the server does not see a thundering herd.
     graph::Micros spread = load.ramp_up.value_or(std::min<graph::Micros>(1s, duration / 10));
     int iterations = load.kind == Kind::kPerVuIterations ? load.iterations : -1;
-    for (int rank = 1; rank <= max_vus; ++rank, ++next_id) {
-      if (!mine(next_id)) continue;
+    for (int rank = 1; rank <= max_vus; ++rank) {
+      if (!mine(rank)) continue;
       graph::Micros delay = max_vus > 1 ? spread * (rank - 1) / max_vus : graph::Micros(0);
-      workers[placed++ % threads]->AddVu(static_cast<int>(s), next_id, rank, iterations, delay);
+      workers[placed++ % threads]->AddVu(static_cast<int>(s), vu_base + rank, rank, iterations,
+                                         delay);
     }
+    vu_base += max_vus;
     clocks.push_back({load.kind, duration, load.graceful_stop});
   }
 
@@ -371,12 +369,12 @@ RunOutcome Engine::Run() {
         }
       }
       if (!clock.stopping && clock.kind == Kind::kArrivalRate) {
-        // Whole arrivals due by the end of the next loop step, this process's share.
-        double due =
-            ArrivalsUntil(
-                load, std::min<graph::Micros>(
-                          t + kLoopStep, std::chrono::duration_cast<graph::Micros>(clock.end))) /
-            procs;
+        // Whole arrivals due by the end of the next loop step; this slice starts every
+        // slices-th of them.
+        auto all = static_cast<int64_t>(ArrivalsUntil(
+            load, std::min<graph::Micros>(
+                      t + kLoopStep, std::chrono::duration_cast<graph::Micros>(clock.end))));
+        int64_t due = all > slice.index ? (all - slice.index - 1) / slices + 1 : 0;
         int count = static_cast<int>(due - clock.arrivals_started);
         if (count > 0) {
           clock.arrivals_started += count;
@@ -434,7 +432,7 @@ RunOutcome Engine::Run() {
   for (auto& worker : workers) outcome.merged.Merge(worker->shard());
   outcome.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   outcome.interrupted = interrupted;
-  outcome.vus_max = vus_max;
+  outcome.vus_max = placed;
   return outcome;
 }
 

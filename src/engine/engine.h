@@ -26,10 +26,6 @@ struct EngineOptions {
   std::vector<std::string> secrets;  ///< values masked in --debug and log output
   /// Source addresses connections bind to in turn (--local-address); empty = any.
   std::vector<std::string> local_addresses;
-  /// Worker processes share one run: this process runs VUs whose (id - 1) % proc_count ==
-  /// proc_index, and 1/proc_count of each arrival rate.
-  int proc_index = 0;
-  int proc_count = 1;
   /// Called about once a second from the coordinator thread with the time since start and
   /// every sample so far (merged from the workers).
   std::function<void(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative)> on_tick;
@@ -40,7 +36,7 @@ struct RunOutcome {
   metrics::Shard merged;                 ///< all workers' samples
   std::chrono::milliseconds duration{};  ///< wall time of the run
   bool interrupted = false;              ///< stopped by Stop() before its natural end
-  int vus_max = 0;                       ///< VUs allocated by the whole run (all processes)
+  int vus_max = 0;                       ///< VUs allocated by this run (its slice of the plan)
 };
 
 /// Executes a TestPlan.

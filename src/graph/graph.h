@@ -358,6 +358,15 @@ struct Scenario {
 };
 
 /// A whole compiled test: what `wsyaml run` executes.
+/// The share of a test that one process runs (a segment of a distributed run, or one of the
+/// --procs workers): per scenario, the VU of global rank r (1-based) and the k-th arrival
+/// (0-based) belong to it when (r - 1) % count == index and k % count == index, so the
+/// slices 0..count-1 add up to the whole test exactly. {0, 1} is the whole test.
+struct Slice {
+  int index = 0;
+  int count = 1;
+};
+
 struct TestPlan {
   std::string name;
   std::string source_file;
@@ -368,6 +377,8 @@ struct TestPlan {
   std::vector<std::string> var_names;
   std::vector<Feeder> feeders;
   std::vector<Threshold> thresholds;
+  /// The part of the test this process runs.
+  Slice slice;
 };
 
 }  // namespace wsyaml::graph
