@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/run_support.h"
 #include "engine/engine.h"
+#include "engine/threaded_runtime.h"
 #include "metrics/result.h"
 #include "metrics/summary.h"
 #include "metrics/thresholds.h"
@@ -33,22 +34,37 @@ pid_t g_workers[kMaxWorkers];
 std::atomic<int> g_worker_count{0};
 std::atomic<bool> g_interrupted{false};
 
-void HandleStopSignal(int signal) {
-  // Only async-signal-safe calls here: lock-free atomics and kill().
-  g_interrupted = true;
-  if (engine::Engine* e = g_running_engine.load()) e->Stop(false);
-  for (int i = 0; i < g_worker_count.load(); ++i) kill(g_workers[i], signal);
-}
-
-struct StopSignals {
+/// SIGINT and SIGTERM, blocked in every thread from construction on (so threads started
+/// later inherit the mask) and taken by one thread with sigwait: it asks the engine to stop
+/// and forwards the signal to worker processes. SIGUSR2 ends that thread.
+class StopSignals {
+ public:
   StopSignals() {
-    std::signal(SIGINT, HandleStopSignal);
-    std::signal(SIGTERM, HandleStopSignal);
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGUSR2);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::thread([this] {
+      for (;;) {
+        int signal_number = 0;
+        if (sigwait(&set_, &signal_number) != 0) continue;
+        if (signal_number == SIGUSR2) return;
+        g_interrupted = true;
+        if (engine::Engine* e = g_running_engine.load()) e->Stop(false);
+        for (int i = 0; i < g_worker_count.load(); ++i) kill(g_workers[i], signal_number);
+      }
+    });
   }
   ~StopSignals() {
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    pthread_kill(thread_.native_handle(), SIGUSR2);
+    thread_.join();
+    pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
   }
+
+ private:
+  sigset_t set_;
+  std::thread thread_;
 };
 
 int DefaultThreads(int procs) {
@@ -61,13 +77,13 @@ bool RunHere(const RunOptions& options, const graph::TestPlan& plan,
              const std::vector<std::string>& base_urls, const std::vector<std::string>& secrets,
              int procs, metrics::Result* result, bool* aborted) {
   engine::EngineOptions engine_options;
+  std::vector<std::string> local_addresses;
   engine_options.threads = options.threads > 0 ? options.threads : DefaultThreads(procs);
   engine_options.base_urls = base_urls;
   engine_options.debug = options.debug;
   engine_options.secrets = secrets;
   std::string error;
-  if (!server::ExpandAddressRanges(options.local_addresses, &engine_options.local_addresses,
-                                   &error)) {
+  if (!server::ExpandAddressRanges(options.local_addresses, &local_addresses, &error)) {
     std::cerr << "wsyaml: --local-address: " << error << "\n";
   }
   metrics::TimeSeries timeline;
@@ -80,7 +96,8 @@ bool RunHere(const RunOptions& options, const graph::TestPlan& plan,
     progress->Tick(elapsed, cumulative);
     if (abort_watch.ShouldAbort(elapsed, cumulative, run->tags())) run->Stop(true);
   };
-  run = std::make_unique<engine::Engine>(plan, engine_options);
+  std::unique_ptr<engine::Runtime> runtime = engine::MakeThreadedRuntime(local_addresses);
+  run = std::make_unique<engine::Engine>(plan, engine_options, *runtime);
   progress = std::make_unique<Progress>(plan, run->live(), options.quiet || procs > 1);
   result->start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
@@ -180,6 +197,7 @@ int Run(const RunOptions& options) {
     if (it != compile_options.env.end()) secrets.push_back(it->second);
   }
 
+  StopSignals stop_signals;  // before any thread starts (the built-in server's too)
   size_t open_files = RaiseOpenFilesLimit(options.quiet || options.worker_index >= 0);
   std::unique_ptr<server::ReferenceServer> builtin;
   std::vector<std::string> base_urls;
@@ -187,7 +205,6 @@ int Run(const RunOptions& options) {
     std::cerr << "wsyaml: " << error << "\n";
     return kExitSetupFailed;
   }
-  StopSignals stop_signals;
 
   metrics::Result result;
   bool interrupted = false, aborted = false;

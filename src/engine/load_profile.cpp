@@ -48,6 +48,30 @@ int RampingTarget(const graph::LoadProfile& load, graph::Micros t) {
   return static_cast<int>(std::lround(from));
 }
 
+graph::Micros NextRampingChange(const graph::LoadProfile& load, graph::Micros t) {
+  double from = load.vus;
+  graph::Micros stage_start{0};
+  for (const auto& stage : load.stages) {
+    graph::Micros stage_end = stage_start + stage.duration;
+    if (t < stage_end) {
+      double to = stage.target;
+      if (to != from) {
+        int now = RampingTarget(load, t);
+        double next = to > from ? now + 0.5 : now - 0.5;
+        double f = (next - from) / (to - from);
+        graph::Micros at = stage_start + graph::Micros(static_cast<int64_t>(std::ceil(
+                                             f * static_cast<double>(stage.duration.count()))));
+        if (at <= t) at = t + graph::Micros(1);
+        if (at < stage_end) return at;
+      }
+      return stage_end;
+    }
+    stage_start = stage_end;
+    from = stage.target;
+  }
+  return graph::Micros::max();
+}
+
 double ArrivalsUntil(const graph::LoadProfile& load, graph::Micros t) {
   double per_s = Seconds(load.rate_per);
   if (per_s <= 0) return 0;

@@ -16,6 +16,11 @@ int MaxVus(const graph::LoadProfile& load);
 /// through each stage's target (rounded to the nearest VU).
 int RampingTarget(const graph::LoadProfile& load, graph::Micros t);
 
+/// Ramping VUs: the first time after `t` at which RampingTarget may change (the moment the
+/// interpolated target crosses the next half VU, or a stage boundary), or Micros::max() when
+/// it never changes again. The coordinator sleeps until then.
+graph::Micros NextRampingChange(const graph::LoadProfile& load, graph::Micros t);
+
 /// Arrival rate: the number of iterations that should have started by `t` (fractional),
 /// the integral of the rate (constant, or ramping linearly through rate stages).
 double ArrivalsUntil(const graph::LoadProfile& load, graph::Micros t);

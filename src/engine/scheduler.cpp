@@ -31,6 +31,17 @@ size_t TimerQueue::RunDue(TimePoint now, std::vector<int64_t>* lateness_us) {
   return ran;
 }
 
+bool TimerQueue::RunOne(TimePoint now) {
+  if (NextDeadline() > now) return false;
+  Entry top = heap_.top();
+  heap_.pop();
+  auto it = callbacks_.find(top.id);
+  std::function<void()> fn = std::move(it->second);
+  callbacks_.erase(it);
+  fn();
+  return true;
+}
+
 TimePoint TimerQueue::NextDeadline() {
   // Cancelled entries stay in the heap until they surface; drop them here.
   while (!heap_.empty() && callbacks_.count(heap_.top().id) == 0) heap_.pop();
@@ -49,6 +60,13 @@ void ManualScheduler::Advance(std::chrono::microseconds d) {
     queue_.RunDue(now_);
   }
   now_ = end;
+}
+
+bool ManualScheduler::RunNext() {
+  TimePoint next = queue_.NextDeadline();
+  if (next == TimePoint::max()) return false;
+  if (next > now_) now_ = next;
+  return queue_.RunOne(now_);
 }
 
 std::chrono::microseconds ManualScheduler::RunUntilIdle(std::chrono::microseconds limit) {

@@ -40,6 +40,8 @@ class TimerQueue {
   /// Runs every timer due at or before `now`, in deadline order (ties: scheduling order).
   /// Timers added by callbacks run in the same call when they are due. Returns how many ran.
   size_t RunDue(TimePoint now, std::vector<int64_t>* lateness_us = nullptr);
+  /// Runs the earliest timer if it is due at `now`; false when none is.
+  bool RunOne(TimePoint now);
   /// The earliest live deadline, or TimePoint::max() when there is none.
   TimePoint NextDeadline();
   /// Number of live (scheduled, not cancelled, not run) timers.
@@ -66,6 +68,9 @@ class ManualScheduler : public Scheduler {
   void Cancel(TimerId id) override { queue_.Cancel(id); }
   /// Moves the clock forward by `d`, running timers as their deadlines pass, in order.
   void Advance(std::chrono::microseconds d);
+  /// Moves the clock to the earliest deadline (if later) and runs that one timer; false when
+  /// no timer is left.
+  bool RunNext();
   /// Runs timers until none is left or `limit` has passed; returns the time advanced.
   std::chrono::microseconds RunUntilIdle(std::chrono::microseconds limit);
   /// Number of live timers.

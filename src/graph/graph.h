@@ -357,7 +357,6 @@ struct Scenario {
   Tags tags;
 };
 
-/// A whole compiled test: what `wsyaml run` executes.
 /// The share of a test that one process runs (a segment of a distributed run, or one of the
 /// --procs workers): per scenario, the VU of global rank r (1-based) and the k-th arrival
 /// (0-based) belong to it when (r - 1) % count == index and k % count == index, so the
@@ -367,6 +366,7 @@ struct Slice {
   int count = 1;
 };
 
+/// A whole compiled test: what `wsyaml run` executes.
 struct TestPlan {
   std::string name;
   std::string source_file;

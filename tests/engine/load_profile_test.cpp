@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 namespace wsyaml::engine {
 namespace {
 
@@ -54,6 +56,26 @@ TEST(LoadProfile, RampingArrivalRateIntegratesStages) {
   EXPECT_DOUBLE_EQ(ArrivalsUntil(load, 5s), 12.5);
   EXPECT_DOUBLE_EQ(ArrivalsUntil(load, 20s), 150);
   EXPECT_EQ(ScenarioDuration(load), 20s);
+}
+
+TEST(LoadProfile, NextRampingChangeFindsEveryChangeAndNoMore) {
+  graph::LoadProfile load = Ramping();
+  // Walking from change to change visits every value the target takes, in order.
+  std::vector<int> seen{RampingTarget(load, 0s)};
+  graph::Micros t{0};
+  int wakeups = 0;
+  for (t = NextRampingChange(load, t); t != graph::Micros::max(); t = NextRampingChange(load, t)) {
+    ++wakeups;
+    int target = RampingTarget(load, t);
+    if (target != seen.back()) seen.push_back(target);
+    // Nothing changes between two wake-ups.
+    EXPECT_EQ(RampingTarget(load, t + (NextRampingChange(load, t) - t) / 2), target) << t.count();
+  }
+  EXPECT_EQ(seen,
+            (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0}));
+  // One wake-up per change plus stage boundaries and half-way ties, not one per millisecond.
+  EXPECT_LT(wakeups, 50);
+  EXPECT_EQ(NextRampingChange(load, 25s), graph::Micros::max());
 }
 
 }  // namespace
