@@ -202,7 +202,14 @@ CompileResult Compile(std::string_view text, const CompileOptions& options) {
   ctx.plan.source_file = options.file_name;
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    if (root.IsNull()) {
+    YAML::Node too_far;
+    if (!ExpandedSizeWithin(root, kMaxExpandedNodes, &too_far)) {
+      ctx.reporter.Error(Pos(too_far),
+                         "the scenario has more than " + std::to_string(kMaxExpandedNodes) +
+                             " YAML nodes once its aliases are expanded",
+                         "each *alias copies what its &anchor names, and nested aliases multiply: "
+                         "use fewer levels of aliases");
+    } else if (root.IsNull()) {
       ctx.reporter.Error({}, "the scenario is empty",
                          "start with name:, target:, load: and steps:");
     } else {

@@ -32,6 +32,32 @@ std::string Describe(const YAML::Node& node) {
   }
 }
 
+namespace {
+
+bool CountNodes(const YAML::Node& node, size_t limit, size_t* count, YAML::Node* where) {
+  if (++*count > limit) {
+    *where = node;
+    return false;
+  }
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node)
+      if (!CountNodes(item, limit, count, where)) return false;
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!CountNodes(it->first, limit, count, where)) return false;
+      if (!CountNodes(it->second, limit, count, where)) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ExpandedSizeWithin(const YAML::Node& root, size_t limit, YAML::Node* where) {
+  size_t count = 0;
+  return CountNodes(root, limit, &count, where);
+}
+
 bool CheckKeys(Context& ctx, const YAML::Node& map, const std::vector<std::string>& allowed,
                const std::string& what) {
   bool ok = true;

@@ -23,6 +23,14 @@ std::string Describe(const YAML::Node& node);
 /// Reports unknown keys (with did-you-mean) and duplicate keys of a mapping. `what` names
 /// the mapping in messages ("connect"); an empty `allowed` accepts any key (duplicates are
 /// still reported). False when any key is wrong.
+/// Most nodes a scenario may have once YAML aliases are expanded: far above any real scenario,
+/// far below what makes compiling slow. Nested aliases multiply (9 levels of 9 = 387 million).
+inline constexpr size_t kMaxExpandedNodes = 200000;
+
+/// False, with `*where` set to the node where the count passed `limit`, when `root` has more
+/// than `limit` nodes with aliases expanded. Stops counting at the limit: linear in it.
+bool ExpandedSizeWithin(const YAML::Node& root, size_t limit, YAML::Node* where);
+
 bool CheckKeys(Context& ctx, const YAML::Node& map, const std::vector<std::string>& allowed,
                const std::string& what);
 
