@@ -23,6 +23,7 @@ class Bench:
     def __init__(self, build, log_dir):
         self.wsyaml = os.path.join(build, "wsyaml")
         self.minimal = os.path.join(build, "wsbench_minimal")
+        self.floor = os.path.join(build, "wsbench_floor")
         self.sink = os.path.join(build, "wsbench_sink")
         self.timer_baseline = os.path.join(build, "timer_baseline")
         self.log_dir = log_dir
@@ -201,6 +202,14 @@ def minimal_pingpong(b, target, n, seconds):
     return last_json(out)["messages"], cpu
 
 
+def floor_pingpong(b, target, n, seconds):
+    """(messages, CPU seconds) of wsbench_floor: plain sockets and epoll, no WebSocket library."""
+    out, cpu, _ = b.measured(
+        [b.floor, "--url", target + "/", "--connections", str(n), "--duration", str(seconds)],
+        "floor-pingpong-%d" % n, seconds + 30)
+    return last_json(out)["messages"], cpu
+
+
 def wsyaml_pingpong(b, target, n, seconds):
     """(messages, CPU seconds) of wsyaml running pingpong.yaml on one worker thread."""
     result, cpu, _ = b.run_wsyaml(
@@ -210,39 +219,56 @@ def wsyaml_pingpong(b, target, n, seconds):
     return counter(result, "ws_msgs_received"), cpu
 
 
+CLIENTS = (("floor", floor_pingpong), ("minimal", minimal_pingpong), ("wsyaml", wsyaml_pingpong))
+# Three rounds, each client once per round in a rotated order: each takes every place once.
+ORDERS = ((0, 1, 2), (2, 0, 1), (1, 2, 0))
+
+
+def us_per_msg(run):
+    return 1e6 * run[1] / max(run[0], 1)
+
+
 def throughput(b, counts, seconds):
     server, port = b.start_server()
     target = "ws://127.0.0.1:%d" % port
     rows = []
-    per_msg = lambda run: run[1] / max(run[0], 1)
     try:
         for n in counts:
-            # Three runs each, alternating (ABBAAB), and the best of each: the machine is
-            # shared, and other load only ever makes CPU per message worse.
-            ms, ws = [], []
-            for first, second in ((ms, ws), (ws, ms), (ms, ws)):
-                for runs in (first, second):
-                    run = minimal_pingpong if runs is ms else wsyaml_pingpong
-                    runs.append(run(b, target, n, seconds))
-            (m_msgs, m_cpu), (w_msgs, w_cpu) = min(ms, key=per_msg), min(ws, key=per_msg)
-            row = {
-                "connections": n,
-                "minimal_msgs": m_msgs, "minimal_cpu_s": m_cpu,
-                "minimal_us_per_msg": 1e6 * m_cpu / max(m_msgs, 1),
-                "wsyaml_msgs": w_msgs, "wsyaml_cpu_s": w_cpu,
-                "wsyaml_us_per_msg": 1e6 * w_cpu / max(w_msgs, 1),
-                "runs_us_per_msg": {"minimal": [round(1e6 * per_msg(r), 2) for r in ms],
-                                    "wsyaml": [round(1e6 * per_msg(r), 2) for r in ws]},
-            }
-            row["ratio"] = row["minimal_us_per_msg"] / max(row["wsyaml_us_per_msg"], 1e-9)
-            row["met"] = row["ratio"] >= 0.8
-            rows.append(row)
-            print("  %4d conns: minimal %.2f us/msg (%d msgs), wsyaml %.2f us/msg (%d msgs),"
-                  " ratio %.2f" % (n, row["minimal_us_per_msg"], m_msgs,
-                                   row["wsyaml_us_per_msg"], w_msgs, row["ratio"]), flush=True)
+            # The best of three runs each: the machine is shared, and other load only ever
+            # makes CPU per message worse. The spread (worst - best) says how much it did.
+            runs = {name: [] for name, _ in CLIENTS}
+            for order in ORDERS:
+                for i in order:
+                    name, run = CLIENTS[i]
+                    runs[name].append(run(b, target, n, seconds))
+            rows.append(throughput_row(n, runs))
     finally:
         b.stop(server)
     return rows
+
+
+def throughput_row(n, runs):
+    """The best run of each client at n connections, the spreads and the ratios."""
+    row = {"connections": n, "loadavg": loadavg(), "runs_us_per_msg": {}}
+    for name, client_runs in runs.items():
+        msgs, cpu = min(client_runs, key=us_per_msg)
+        each = [us_per_msg(r) for r in client_runs]
+        row.update({"%s_msgs" % name: msgs, "%s_cpu_s" % name: cpu,
+                    "%s_us_per_msg" % name: us_per_msg((msgs, cpu)),
+                    "%s_spread_us" % name: max(each) - min(each)})
+        row["runs_us_per_msg"][name] = [round(u, 2) for u in each]
+    row["ratio"] = row["minimal_us_per_msg"] / max(row["wsyaml_us_per_msg"], 1e-9)
+    row["met"] = row["ratio"] >= 0.8
+    row["wsyaml_x_floor"] = row["wsyaml_us_per_msg"] / max(row["floor_us_per_msg"], 1e-9)
+    row["minimal_x_floor"] = row["minimal_us_per_msg"] / max(row["floor_us_per_msg"], 1e-9)
+    print("  %4d conns, client CPU us per round trip (best of 3, +spread): floor %.2f (+%.2f),"
+          " minimal %.2f (+%.2f), wsyaml %.2f (+%.2f); wsyaml = %.2fx floor, minimal = %.2fx"
+          " floor; minimal/wsyaml msgs per CPU-s %.2f; load %s" % (
+              n, row["floor_us_per_msg"], row["floor_spread_us"], row["minimal_us_per_msg"],
+              row["minimal_spread_us"], row["wsyaml_us_per_msg"], row["wsyaml_spread_us"],
+              row["wsyaml_x_floor"], row["minimal_x_floor"], row["ratio"], row["loadavg"]),
+          flush=True)
+    return row
 
 
 # ---- (b) idle memory -------------------------------------------------------------------------
@@ -514,7 +540,8 @@ def verdicts(report):
     out = []
     for r in report.get("throughput", []):
         out.append(("throughput %d conns: wsyaml msgs/CPU-s >= 0.8x minimal" % r["connections"],
-                    "%.2fx" % r["ratio"], r["met"]))
+                    "%.2fx (wsyaml CPU per message %.2fx the floor's)" % (
+                        r["ratio"], r["wsyaml_x_floor"]), r["met"]))
     for r in report.get("memory", []):
         if r["tool"] == "wsyaml" and "met" in r:
             out.append(("memory %d conns: <= 10 KB per idle connection, VU included"
@@ -556,7 +583,8 @@ def main():
     print("logs: " + b.log_dir, flush=True)
     started = time.monotonic()
     if "a" in args.only:
-        section("(a) echo throughput, client CPU per message (one worker thread)")
+        section("(a) echo throughput, client CPU per message (one worker thread) against the"
+                " floor (wsbench_floor: plain sockets, epoll)")
         report["throughput"] = throughput(b, [1, 50, 500], args.seconds)
         report["machine"]["loadavg_after_a"] = loadavg()
     if "b" in args.only:

@@ -2,12 +2,13 @@
 # One command for the Load-and-scale benchmarks: builds wsyaml and the baselines (Release,
 # into build/), then runs side by side on loopback and prints ratios against baselines
 # measured in the same run:
-#   (a) echo throughput: wsyaml (--threads 1) vs wsbench_minimal at 1, 50, 500 connections,
-#       client CPU seconds per message
+#   (a) echo throughput: wsyaml (--threads 1) vs wsbench_minimal (the ceiling of our stack)
+#       vs wsbench_floor (plain sockets and epoll, no WebSocket library) at 1, 50, 500
+#       connections, client CPU seconds per message
 #   (b) idle memory: RSS per connection, client and server, at 1k and 10k (--full: 100k)
 #   (c) timers: 10k VUs with `every: 1s` — CPU per fire vs timer_baseline, lateness p50/p99
 #   (d) connection rate: connections per second, wsyaml vs wsbench_minimal
-# Every process has a kill timer; the whole run is bounded by `timeout`. About 4 minutes
+# Every process has a kill timer; the whole run is bounded by `timeout`. About 5 minutes
 # (--full adds about 2). See docs/performance.md for the figures and how to read them.
 #   tools/bench/run.sh                 # build + (a)-(d)
 #   tools/bench/run.sh --full          # also 100k idle connections
@@ -25,7 +26,7 @@ fi
 echo "bench: building wsyaml and the baselines (Release) in $build_dir"
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build_dir" -j"$(nproc)" \
-  --target wsyaml wsbench_minimal wsbench_sink timer_baseline >/dev/null
+  --target wsyaml wsbench_minimal wsbench_floor wsbench_sink timer_baseline >/dev/null
 
 limit=900
 for arg in "$@"; do [[ $arg == --full ]] && limit=1800; done
