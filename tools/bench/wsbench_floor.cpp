@@ -7,13 +7,16 @@
 // Bounded by --duration and by --messages (0: no bound). Prints one JSON line in the format
 // of wsbench_minimal (messages received, CPU seconds from getrusage), plus the system calls
 // it made, so the bench can check that the floor is what it claims.
+// --two-buffers sends each frame as websocketpp does, one sendmsg() of two buffers (header,
+// payload), to measure what that costs in the kernel.
 // Usage: wsbench_floor --url ws://127.0.0.1:P/ --connections N --duration S
-//                      [--messages M] [--size BYTES] [--max-pending K]
+//                      [--messages M] [--size BYTES] [--max-pending K] [--two-buffers]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,6 +42,7 @@ struct Options {
   uint64_t max_messages = 0;  // stop after this many received in all (0: no bound)
   size_t size = 32;           // payload bytes of each message
   int max_pending = 256;      // connects and handshakes in flight at once
+  bool two_buffers = false;   // send header and payload as two iovecs, as websocketpp does
 };
 
 /// Where one connection is: connecting, waiting for the 101, ping-ponging, or done.
@@ -134,6 +138,7 @@ class Floor {
   explicit Floor(const Options& options)
       : options_(options),
         frame_(MaskedTextFrame(options.size)),
+        header_size_(frame_.size() - options.size),
         conns_(static_cast<size_t>(options.connections)),
         epoll_(epoll_create1(0)) {
     request_ = "GET " + options.path + " HTTP/1.1\r\nHost: " + options.host + ":" +
@@ -270,7 +275,21 @@ class Floor {
     }
   }
 
-  bool SendFrame(Conn* conn) { return SendAll(conn, frame_); }
+  bool SendFrame(Conn* conn) {
+    if (!options_.two_buffers) return SendAll(conn, frame_);
+    // websocketpp's write_frame: one sendmsg() of two buffers, the header and the payload.
+    iovec parts[2] = {
+        {const_cast<char*>(frame_.data()), header_size_},
+        {const_cast<char*>(frame_.data()) + header_size_, frame_.size() - header_size_}};
+    msghdr message{};
+    message.msg_iov = parts;
+    message.msg_iovlen = 2;
+    ssize_t sent = sendmsg(conn->fd, &message, MSG_NOSIGNAL);
+    ++counts_.sends;
+    if (sent == static_cast<ssize_t>(frame_.size())) return true;
+    Fail(conn, sent < 0 ? std::strerror(errno) : "short send");
+    return false;
+  }
 
   /// One send() of all of `bytes`; a short send is counted as a failure (with one message in
   /// flight per connection the socket buffer never fills).
@@ -309,6 +328,7 @@ class Floor {
 
   Options options_;
   std::string frame_;    // the pre-built masked frame every send sends
+  size_t header_size_;   // bytes of frame_ before the payload
   std::string request_;  // the upgrade request
   std::vector<Conn> conns_;
   int epoll_;
@@ -344,6 +364,7 @@ bool ParseOptions(int argc, char** argv, Options* options) {
   options->max_messages = std::stoull(wsbench::Flag(argc, argv, "--messages", "0"));
   options->size = static_cast<size_t>(std::stoul(wsbench::Flag(argc, argv, "--size", "32")));
   options->max_pending = std::stoi(wsbench::Flag(argc, argv, "--max-pending", "256"));
+  options->two_buffers = wsbench::HasFlag(argc, argv, "--two-buffers");
   return options->connections > 0 && options->duration_s > 0 && options->duration_s <= 3600 &&
          options->max_pending > 0 && options->size <= (1u << 20);
 }
@@ -359,10 +380,11 @@ int main(int argc, char** argv) {
     ok = false;
   }
   if (!ok) {
-    std::fprintf(stderr,
-                 "usage: wsbench_floor --url ws://127.0.0.1:PORT/ --connections N "
-                 "--duration SECONDS [--messages M] [--size BYTES] [--max-pending K]"
-                 "   (IPv4 loopback URLs only)\n");
+    std::fprintf(
+        stderr,
+        "usage: wsbench_floor --url ws://127.0.0.1:PORT/ --connections N "
+        "--duration SECONDS [--messages M] [--size BYTES] [--max-pending K] [--two-buffers]"
+        "   (IPv4 loopback URLs only)\n");
     return 2;
   }
   wsbench::RaiseFileLimit();
