@@ -28,6 +28,7 @@ class Bench:
         self.timer_baseline = os.path.join(build, "timer_baseline")
         self.log_dir = log_dir
         self.log_index = 0
+        self.prefix = []  # put before every measured command (profile.py: perf)
 
     # ---- processes -------------------------------------------------------------------------
 
@@ -48,6 +49,7 @@ class Bench:
     def measured(self, cmd, name, timeout):
         """Runs cmd to its end (killed after timeout s); returns (stdout, cpu_s, wall_s).
         CPU seconds come from wait4, so they cover the whole process and all its threads."""
+        cmd = self.prefix + cmd
         out = tempfile.TemporaryFile("w+")
         log = self.log_file(name)
         log.write("$ " + " ".join(cmd) + "\n")
