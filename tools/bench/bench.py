@@ -28,7 +28,7 @@ class Bench:
         self.timer_baseline = os.path.join(build, "timer_baseline")
         self.log_dir = log_dir
         self.log_index = 0
-        self.prefix = []  # put before every measured command (profile.py: perf)
+        self.prefix = []  # put before every measured command (perf_profile.py: perf)
 
     # ---- processes -------------------------------------------------------------------------
 

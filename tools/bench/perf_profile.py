@@ -11,8 +11,8 @@ shared_ptr counts, mutexes, system call wrappers, code) and the layer that asked
 first frame up the stack in our engine, websocketpp or Asio). CPU per round trip here is
 samples / frequency, the same for every client. Bounded: 6 runs of --seconds each.
 
-    tools/bench/profile.py --build build [--connections 50] [--seconds 5] [--clients wsyaml]
-    tools/bench/profile.py --script P.txt --messages N   # bucket an existing `perf script`
+    tools/bench/perf_profile.py --build build [--connections 50] [--seconds 5] [--clients wsyaml]
+    tools/bench/perf_profile.py --script P.txt --messages N   # bucket an existing `perf script`
 """
 import argparse
 import collections
