@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   cmake g++ make pkg-config
-  libyaml-cpp-dev libwebsocketpp-dev libasio-dev nlohmann-json3-dev libcli11-dev libssl-dev
+  libyaml-cpp-dev libwebsocketpp-dev libasio-dev nlohmann-json3-dev libcli11-dev libssl-dev libre2-dev
   libgtest-dev libgmock-dev libvalijson-dev
   python3 python3-websockets openssl
   clang libclang-rt-14-dev

@@ -2,10 +2,10 @@
 
 #include "graph/json_escape.h"
 
+#include <re2/re2.h>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
-#include <regex>
 
 namespace wsyaml::engine {
 namespace {
@@ -220,12 +220,9 @@ bool Matches(const graph::Matcher& matcher, const MessageView& message, const Ev
     return false;
   if (matcher.regex) {
     std::string_view text = message.text();
-    // An anchored pattern need not be tried at every position of a long message.
-    bool anchored = !matcher.regex_source.empty() && matcher.regex_source[0] == '^' &&
-                    matcher.regex_source.find('|') == std::string::npos;
-    auto flags =
-        anchored ? std::regex_constants::match_continuous : std::regex_constants::match_default;
-    if (!std::regex_search(text.begin(), text.end(), *matcher.regex, flags)) return false;
+    // RE2 runs in time linear in the text, without recursion: no message can hang or crash it.
+    if (!re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *matcher.regex))
+      return false;
   }
   if (matcher.has_json) {
     const nlohmann::json* root = message.Json();

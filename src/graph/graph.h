@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace wsyaml::graph {
 
@@ -106,8 +109,8 @@ struct JsonLeaf {
 struct Matcher {
   std::optional<Template> text;             ///< the whole text equals this
   std::optional<Template> contains;         ///< the text contains this
-  std::shared_ptr<const std::regex> regex;  ///< ECMAScript; searched in the text
-  std::string regex_source;                 ///< for plan and error messages
+  std::shared_ptr<const re2::RE2> regex;  ///< RE2 syntax (linear time); searched in the text
+  std::string regex_source;               ///< for plan and error messages
   std::vector<JsonLeaf> json;               ///< subset match; non-JSON messages never match
   bool has_json = false;                    ///< a json matcher was given (even `{}`)
   std::optional<bool> binary;               ///< frame type must be binary (true) or text

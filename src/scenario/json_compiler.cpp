@@ -1,7 +1,8 @@
 // JSON payloads and matchers: YAML values rendered as compact JSON with escaped holes.
 #include "scenario/json_compiler.h"
 
-#include <regex>
+#include <re2/re2.h>
+
 #include <set>
 
 #include "scenario/templates.h"
@@ -57,8 +58,8 @@ bool AppendJsonString(Context& ctx, const YAML::Node& node, const TemplateScope&
 }  // namespace
 
 bool IsJsonNumber(const std::string& text) {
-  static const std::regex kNumber(R"(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)");
-  return std::regex_match(text, kNumber);
+  static const re2::RE2 kNumber(R"(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?)");
+  return re2::RE2::FullMatch(text, kNumber);
 }
 
 bool AppendJson(Context& ctx, const YAML::Node& value, const TemplateScope& scope,

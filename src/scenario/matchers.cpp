@@ -1,5 +1,5 @@
 // `match:` (text, contains, regex, json subset, binary) and `capture:`.
-#include <regex>
+#include <re2/re2.h>
 #include <set>
 
 #include "scenario/json_compiler.h"
@@ -47,13 +47,21 @@ bool FlattenJson(Context& ctx, const YAML::Node& map, const graph::JsonPath& pre
 bool CompileRegex(Context& ctx, const YAML::Node& node, graph::Matcher* out) {
   std::string source;
   if (!ReadString(ctx, node, "regex", &source)) return false;
-  try {
-    out->regex = std::make_shared<const std::regex>(source, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    ctx.reporter.Error(Pos(node), "regex does not compile: " + std::string(e.what()),
-                       "regexes are ECMAScript; quote the pattern with '...' in YAML");
+  re2::RE2::Options options;
+  options.set_log_errors(false);
+  auto regex = std::make_shared<const re2::RE2>(source, options);
+  if (!regex->ok()) {
+    std::string hint = "regexes use RE2 syntax; quote the pattern with '...' in YAML";
+    if (regex->error_code() == re2::RE2::ErrorBadPerlOp ||
+        regex->error_code() == re2::RE2::ErrorBadEscape) {
+      hint =
+          "RE2 has no backreferences (\\1) and no lookaround ((?=...), (?!...), (?<=...)), so "
+          "that no pattern can hang a run; match the parts with separate matchers instead";
+    }
+    ctx.reporter.Error(Pos(node), "regex does not compile: " + regex->error(), hint);
     return false;
   }
+  out->regex = std::move(regex);
   out->regex_source = std::move(source);
   return true;
 }

@@ -1,7 +1,7 @@
 // `thresholds:` in k6 syntax -> graph::Threshold, checked against metrics and step names.
+#include <re2/re2.h>
 #include <cmath>
 #include <cstdlib>
-#include <regex>
 #include <sstream>
 
 #include "metrics/metrics.h"
@@ -44,24 +44,23 @@ std::vector<std::string> MetricNames() {
 }
 
 bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t, MetricEntry* metric) {
-  static const std::regex kKey(R"(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\{(.*)\})?\s*)");
-  std::smatch m;
+  static const re2::RE2 kKey(R"(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\{(.*)\})?\s*)");
   const std::string text = key.Scalar();
-  if (!std::regex_match(text, m, kKey)) {
+  std::string name, braces, filter;
+  if (!re2::RE2::FullMatch(text, kKey, &name, &braces, &filter)) {
     ctx.reporter.Error(Pos(key), "expected metric or metric{tag:value}, got \"" + text + "\"");
     return false;
   }
-  t->metric = m[1];
+  t->metric = name;
   if (!FindEntry(t->metric, metric)) {
     std::string hint = DidYouMean(t->metric, MetricNames());
     ctx.reporter.Error(Pos(key), "unknown metric '" + t->metric + "'",
                        hint.empty() ? "see docs/language.md for the metric names" : hint);
     return false;
   }
-  std::string filter = m[3];
   std::stringstream parts(filter);
   std::string part;
-  while (m[2].matched && std::getline(parts, part, ',')) {
+  while (!braces.empty() && std::getline(parts, part, ',')) {
     size_t colon = part.find(':');
     auto trim = [](std::string s) {
       s.erase(0, s.find_first_not_of(" \t"));
@@ -109,10 +108,11 @@ bool CheckFilter(Context& ctx, const YAML::Node& key, const graph::Threshold& t)
 
 bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& metric,
                      graph::Threshold* t) {
-  static const std::regex kExpr(
+  static const re2::RE2 kExpr(
       R"(\s*(p\(\s*([0-9]+(\.[0-9]+)?)\s*\)|avg|min|max|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*)");
-  std::smatch m;
-  if (!node.IsScalar() || !std::regex_match(node.Scalar(), m, kExpr)) {
+  std::string agg, percentile, fraction, op, value;
+  if (!node.IsScalar() ||
+      !re2::RE2::FullMatch(node.Scalar(), kExpr, &agg, &percentile, &fraction, &op, &value)) {
     ctx.reporter.Error(Pos(node),
                        "expected a threshold like \"p(95) < 500ms\", got " + Describe(node),
                        "aggregates: p(N), avg, min, max, med, count, rate; ops: < <= > >= == !=");
@@ -120,10 +120,9 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
   }
   t->source = node.Scalar();
   t->pos = Pos(node);
-  const std::string agg = m[1];
   if (agg[0] == 'p') {
     t->aggregate = Aggregate::kPercentile;
-    t->percentile = std::stod(m[2]);
+    t->percentile = std::stod(percentile);
     if (t->percentile <= 0 || t->percentile > 100) {
       ctx.reporter.Error(Pos(node), "percentile must be in (0, 100]");
       return false;
@@ -147,14 +146,12 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
     ctx.reporter.Error(Pos(node), t->metric + " is a rate; use rate (e.g. rate > 0.99)");
     return false;
   }
-  const std::string op = m[4];
   t->op = op == "<"    ? Op::kLt
           : op == "<=" ? Op::kLe
           : op == ">"  ? Op::kGt
           : op == ">=" ? Op::kGe
           : op == "==" ? Op::kEq
                        : Op::kNe;
-  const std::string value = m[5];
   bool duration_value =
       metric.micros && t->aggregate != Aggregate::kCount && t->aggregate != Aggregate::kRate;
   char* end = nullptr;

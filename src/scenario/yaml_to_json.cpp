@@ -1,10 +1,11 @@
 #include "scenario/yaml_to_json.h"
 
+#include <re2/re2.h>
+
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 
@@ -35,17 +36,17 @@ bool IsNullWord(const std::string& s) {
 
 // YAML 1.2 core schema integers (decimal, 0o octal, 0x hex); nullopt when not one.
 std::optional<nlohmann::json> ParseInt(const std::string& s) {
-  static const std::regex kDecimal("[-+]?[0-9]+");
-  static const std::regex kOctal("0o[0-7]+");
-  static const std::regex kHex("0x[0-9a-fA-F]+");
+  static const re2::RE2 kDecimal("[-+]?[0-9]+");
+  static const re2::RE2 kOctal("0o[0-7]+");
+  static const re2::RE2 kHex("0x[0-9a-fA-F]+");
   try {
-    if (std::regex_match(s, kDecimal)) {
+    if (re2::RE2::FullMatch(s, kDecimal)) {
       if (s[0] == '-') return nlohmann::json(static_cast<std::int64_t>(std::stoll(s)));
       return nlohmann::json(static_cast<std::uint64_t>(std::stoull(s)));
     }
-    if (std::regex_match(s, kOctal))
+    if (re2::RE2::FullMatch(s, kOctal))
       return nlohmann::json(static_cast<std::uint64_t>(std::stoull(s.substr(2), nullptr, 8)));
-    if (std::regex_match(s, kHex))
+    if (re2::RE2::FullMatch(s, kHex))
       return nlohmann::json(static_cast<std::uint64_t>(std::stoull(s.substr(2), nullptr, 16)));
   } catch (const std::out_of_range&) {
     // Too large for 64 bits: fall through to a float.
@@ -56,8 +57,8 @@ std::optional<nlohmann::json> ParseInt(const std::string& s) {
 
 // Finite core-schema floats only: JSON cannot hold .inf or .nan, so they stay strings.
 std::optional<nlohmann::json> ParseFloat(const std::string& s) {
-  static const std::regex kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  if (!std::regex_match(s, kFloat)) return std::nullopt;
+  static const re2::RE2 kFloat("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  if (!re2::RE2::FullMatch(s, kFloat)) return std::nullopt;
   return nlohmann::json(std::stod(s));
 }
 

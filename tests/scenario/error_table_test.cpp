@@ -124,6 +124,8 @@ const BadCase kCases[] = {
     // matchers and handlers
     {C "        - on-message: {match: {txt: a}}\n", 6, 32, "did you mean 'text'"},
     {C "        - on-message: {match: {regex: \"a(\"}}\n", 6, 39, "regex does not compile"},
+    {C "        - on-message: {match: {regex: '(a)\\1'}}\n", 6, 39, "no backreferences"},
+    {C "        - on-message: {match: {regex: 'a(?=b)'}}\n", 6, 39, "no lookaround"},
     {C "        - on-message: {match: {json: [1]}}\n", 6, 38, "mapping of fields"},
     {C "        - on-message: {match: {binary: maybe}}\n", 6, 40, "true or false"},
     {C "        - on-message: {match: hello}\n", 6, 31, "match must be a mapping"},
