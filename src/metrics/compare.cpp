@@ -39,8 +39,10 @@ std::string Change(std::optional<double> base, std::optional<double> current) {
   return (pct > 0 ? "+" : "") + FormatNumber(pct, 1) + "%";
 }
 
-// Worse = higher. Any increase from zero counts.
-bool Worse(double base, double current, double tolerance) {
+// Worse = higher, by more than `tolerance` and more than `min_difference`. Any increase from
+// zero counts.
+bool Worse(double base, double current, double tolerance, double min_difference) {
+  if (current - base <= min_difference) return false;
   if (base == 0) return current > 0;
   return current > base * (1 + tolerance);
 }
@@ -49,7 +51,8 @@ struct Builder {
   CompareReport* report;
 
   void Row(const std::string& section, const std::string& name, std::optional<double> base,
-           std::optional<double> current, std::string (*format)(double), bool gated) {
+           std::optional<double> current, std::string (*format)(double), bool gated,
+           double min_difference = 0) {
     CompareRow row;
     row.section = section;
     row.name = name;
@@ -59,7 +62,8 @@ struct Builder {
     row.current_value = current.value_or(0);
     row.change = Change(base, current);
     row.gated = gated;
-    row.regression = gated && base && current && Worse(*base, *current, report->tolerance);
+    row.regression = gated && base && current &&
+                     Worse(*base, *current, report->options.tolerance, min_difference);
     report->regressions += row.regression ? 1 : 0;
     report->rows.push_back(std::move(row));
   }
@@ -87,8 +91,17 @@ void CompareTrend(Builder& b, const std::string& label, const Series* base, cons
     if (p > 100) return static_cast<double>(h.Max()) / 1000;
     return h.Percentile(p) / 1000;
   };
-  for (const auto& st : kStats)
-    b.Row("trend", label + " " + st.name, value(base, st.p), value(cur, st.p), Micros, st.gated);
+  const uint64_t min_samples = b.report->options.min_samples;
+  bool enough = base && cur && base->histogram.Count() >= min_samples &&
+                cur->histogram.Count() >= min_samples;
+  for (const auto& st : kStats) {
+    b.Row("trend", label + " " + st.name, value(base, st.p), value(cur, st.p), Micros,
+          st.gated && enough, b.report->options.min_difference_us);
+    if (st.gated && !enough && base && cur) {
+      b.report->rows.back().few_samples = true;
+      b.report->rows.back().change += " (few samples)";
+    }
+  }
 }
 
 void CompareMetrics(Builder& b, const Result& base, const Result& cur) {
@@ -173,9 +186,10 @@ void CompareThresholds(Builder& b, const Result& base, const Result& cur) {
 
 }  // namespace
 
-CompareReport CompareResults(const Result& base, const Result& current, double tolerance) {
+CompareReport CompareResults(const Result& base, const Result& current,
+                             const CompareOptions& options) {
   CompareReport report;
-  report.tolerance = tolerance;
+  report.options = options;
   Builder b{&report};
   CompareMetrics(b, base, current);
   CompareNamed(
@@ -219,9 +233,12 @@ std::string FormatCompare(const CompareReport& report) {
     out += mark + PadRight(r.name, name_w + 1, '.') + " " + PadRight(r.base, base_w + 2) +
            PadRight(r.current, cur_w + 2) + r.change + (r.regression ? "  REGRESSION" : "") + "\n";
   }
+  const CompareOptions& o = report.options;
   out += "\n   " + std::to_string(report.regressions) + " regression" +
          (report.regressions == 1 ? "" : "s") + " beyond the tolerance of " +
-         FormatNumber(report.tolerance * 100, 2) + "%\n";
+         FormatNumber(o.tolerance * 100, 2) + "%\n   latencies are judged with at least " +
+         std::to_string(o.min_samples) + " samples on each side and a worsening of more than " +
+         FormatMicros(o.min_difference_us) + " (--min-samples, --min-difference)\n";
   return out;
 }
 

@@ -38,7 +38,7 @@ const CompareRow* Find(const CompareReport& report, const std::string& name) {
 }
 
 TEST(CompareTest, SameRunHasNoRegression) {
-  CompareReport report = CompareResults(MakeRun(1, 1, 1), MakeRun(1, 1, 1), 0.1);
+  CompareReport report = CompareResults(MakeRun(1, 1, 1), MakeRun(1, 1, 1), {0.1});
   EXPECT_EQ(report.regressions, 0u);
   const CompareRow* p95 = Find(report, "ws_reply_time{name:echo} p(95)");
   ASSERT_NE(p95, nullptr);
@@ -47,9 +47,9 @@ TEST(CompareTest, SameRunHasNoRegression) {
 }
 
 TEST(CompareTest, SlowerLatencyBeyondToleranceIsARegression) {
-  CompareReport within = CompareResults(MakeRun(1, 0, 0), MakeRun(1.05, 0, 0), 0.1);
+  CompareReport within = CompareResults(MakeRun(1, 0, 0), MakeRun(1.05, 0, 0), {0.1});
   EXPECT_EQ(within.regressions, 0u);
-  CompareReport beyond = CompareResults(MakeRun(1, 0, 0), MakeRun(1.2, 0, 0), 0.1);
+  CompareReport beyond = CompareResults(MakeRun(1, 0, 0), MakeRun(1.2, 0, 0), {0.1});
   const CompareRow* p95 = Find(beyond, "ws_reply_time{name:echo} p(95)");
   ASSERT_NE(p95, nullptr);
   EXPECT_TRUE(p95->regression);
@@ -64,24 +64,24 @@ TEST(CompareTest, SlowerLatencyBeyondToleranceIsARegression) {
   EXPECT_NE(text.find("✗ ws_reply_time{name:echo} p(95)"), std::string::npos) << text;
   EXPECT_NE(text.find("REGRESSION"), std::string::npos);
   // Faster is never a regression.
-  EXPECT_EQ(CompareResults(MakeRun(1.2, 0, 0), MakeRun(1, 0, 0), 0.1).regressions, 0u);
+  EXPECT_EQ(CompareResults(MakeRun(1.2, 0, 0), MakeRun(1, 0, 0), {0.1}).regressions, 0u);
 }
 
 TEST(CompareTest, MoreFailuresOrErrorsAreRegressions) {
-  CompareReport report = CompareResults(MakeRun(1, 0, 2), MakeRun(1, 3, 3), 0.1);
+  CompareReport report = CompareResults(MakeRun(1, 0, 2), MakeRun(1, 3, 3), {0.1});
   EXPECT_TRUE(Find(report, "reply fails")->regression);  // 0 -> 3
   EXPECT_FALSE(Find(report, "reply passes")->regression);
   EXPECT_TRUE(Find(report, "timeout")->regression);  // 2 -> 3 is +50%
   EXPECT_TRUE(Find(report, "ws_errors")->regression);
   EXPECT_FALSE(Find(report, "ws_msgs_sent")->regression);
-  EXPECT_EQ(CompareResults(MakeRun(1, 0, 10), MakeRun(1, 0, 11), 0.2).regressions, 0u);
+  EXPECT_EQ(CompareResults(MakeRun(1, 0, 10), MakeRun(1, 0, 11), {0.2}).regressions, 0u);
 }
 
 TEST(CompareTest, NewAndGoneMetrics) {
   Result base = MakeRun(1, 0, 0), cur = MakeRun(1, 0, 0);
   cur.shard.Record(MetricId::kWsPing, microseconds(500));
   base.shard.Add(MetricId::kWsReconnects, 2);
-  CompareReport report = CompareResults(base, cur, 0.1);
+  CompareReport report = CompareResults(base, cur, {0.1});
   EXPECT_EQ(Find(report, "ws_ping p(95)")->change, "new");
   EXPECT_EQ(Find(report, "ws_ping p(95)")->base, "—");
   EXPECT_EQ(Find(report, "ws_reconnects")->change, "gone");
@@ -101,12 +101,57 @@ TEST(CompareTest, ThroughJsonFilesAndMerge) {
   MergeResult(b, &a);
   Result whole = MakeRun(1, 1, 1);
   whole.shard.Merge(MakeRun(1, 1, 1).shard);
-  CompareReport report = CompareResults(whole, a, 0);
+  CompareReport report = CompareResults(whole, a, {0});
   EXPECT_EQ(report.regressions, 0u) << FormatCompare(report);
   EXPECT_EQ(Find(report, "ws_reply_time{name:echo} p(99)")->change, "±0%");
   EXPECT_EQ(Find(report, "reply fails")->current, "2");
   for (const char* f : {"/a.json", "/b.json"}) std::remove((dir + f).c_str());
   rmdir(dir.c_str());
+}
+
+// A run whose ws_connecting samples are `n` values from `low_us` to `high_us`.
+Result Connecting(int n, int64_t low_us, int64_t high_us) {
+  Result r;
+  r.duration_s = 1;
+  for (int i = 0; i < n; ++i)
+    r.shard.Record(MetricId::kWsConnecting,
+                   microseconds(low_us + (high_us - low_us) * i / std::max(1, n - 1)));
+  return r;
+}
+
+TEST(CompareTest, LoopbackJitterBelowTheMinimumDifferenceIsNoRegression) {
+  // Two back-to-back runs: p(99) 1.1 ms -> 1.9 ms is +70% but 0.8 ms, below the 1 ms floor.
+  CompareReport report = CompareResults(Connecting(200, 500, 1100), Connecting(200, 500, 1900), {});
+  const CompareRow* p99 = Find(report, "ws_connecting p(99)");
+  ASSERT_NE(p99, nullptr);
+  EXPECT_TRUE(p99->gated);
+  EXPECT_FALSE(p99->regression) << FormatCompare(report);
+  EXPECT_EQ(report.regressions, 0u);
+  // A floor of 0.5 ms makes the same change a regression.
+  CompareOptions strict;
+  strict.min_difference_us = 500;
+  EXPECT_TRUE(Find(CompareResults(Connecting(200, 500, 1100), Connecting(200, 500, 1900), strict),
+                   "ws_connecting p(99)")
+                  ->regression);
+}
+
+TEST(CompareTest, FewSamplesAreShownNotJudged) {
+  // 12 sessions: p(95) is their slowest, 10 ms -> 30 ms.
+  CompareReport report =
+      CompareResults(Connecting(12, 1000, 10000), Connecting(12, 1000, 30000), {});
+  const CompareRow* p95 = Find(report, "ws_connecting p(95)");
+  ASSERT_NE(p95, nullptr);
+  EXPECT_TRUE(p95->few_samples);
+  EXPECT_FALSE(p95->regression);
+  EXPECT_NE(p95->change.find("few samples"), std::string::npos);
+  std::string text = FormatCompare(report);
+  EXPECT_NE(text.find("at least 100 samples on each side"), std::string::npos) << text;
+  EXPECT_NE(text.find("more than 1ms"), std::string::npos) << text;
+  CompareOptions few;
+  few.min_samples = 10;
+  EXPECT_TRUE(Find(CompareResults(Connecting(12, 1000, 10000), Connecting(12, 1000, 30000), few),
+                   "ws_connecting p(95)")
+                  ->regression);
 }
 
 TEST(CompareTest, ParseTolerance) {
