@@ -1,0 +1,89 @@
+// Hostile input and servers that used to crash, hang or fool a run, run by the real binary
+// against real servers on loopback: each asserts the exit code and what was counted.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <string>
+
+#include "scenario_runner.h"
+
+namespace wsyaml::testing {
+namespace {
+
+TEST(Hardening, HostileRegexesNeitherCrashNorHang) {
+  // With std::regex, ^.*$ on 50 KB overflowed a worker's stack (SIGSEGV, nothing written)
+  // and (a+)+$ on 33 characters backtracked for ever, deaf to SIGINT.
+  std::string yaml =
+      "name: regex\ntarget: builtin:echo\nload: {vus: 1, iterations: 1}\nsteps:\n"
+      "  - connect: /\n"
+      "  - send: \"" +
+      std::string(50 * 1024, 'x') +
+      "\"\n"
+      "  - expect: {match: {regex: '^.*$'}, within: 5s, name: long}\n"
+      "  - send: \"" +
+      std::string(33, 'a') +
+      "b\"\n"
+      "  - expect: {match: {regex: '^(a+)+$'}, within: 300ms, name: nested}\n"
+      "  - close\n";
+  ScenarioRun run = RunScenario(yaml);
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  ASSERT_TRUE(run.has_result) << run.Output();
+  EXPECT_EQ(run.Passes("long"), 1u);
+  EXPECT_EQ(run.Fails("nested"), 1u);
+  EXPECT_NE(run.LastFailure("nested").find("timeout"), std::string::npos);
+}
+
+TEST(Hardening, CompareOfTwoIdenticalRunsIsNoRegression) {
+  // Back to back, 12 sessions each: their ws_connecting p(99) differs by chance, by far more
+  // than 10%. With too few samples to judge, compare shows the figures and passes.
+  const char* yaml = R"(name: twice
+target: builtin:echo
+load: {vus: 4, iterations: 3}
+steps:
+  - connect: /
+  - send: hello
+  - expect: {match: {text: hello}, within: 2s, name: echo}
+  - close
+)";
+  ScenarioRun first = RunScenario(yaml);
+  ScenarioRun second = RunScenario(yaml);
+  ASSERT_EQ(first.process.exit_code, 0) << first.Output();
+  ASSERT_EQ(second.process.exit_code, 0) << second.Output();
+  ProcessResult compare = RunProcess(
+      {WsyamlBinary(), "compare", first.dir + "/result.json", second.dir + "/result.json"},
+      std::chrono::seconds(30));
+  EXPECT_EQ(compare.exit_code, 0) << compare.out << compare.err;
+  EXPECT_NE(compare.out.find("(few samples)"), std::string::npos) << compare.out;
+  EXPECT_NE(compare.out.find("at least 100 samples"), std::string::npos) << compare.out;
+}
+
+TEST(Hardening, ASecondCtrlCStopsAtOnceEvenWhenTheServerNeverAnswersTheClose) {
+  // The server never reads after the handshake, so no close handshake can complete: the
+  // first SIGINT starts the graceful stop (30 s), the second must end the run at once
+  // instead of waiting the 3 s given to closing sockets. Summary and result still whole.
+  using namespace std::chrono_literals;
+  std::string file = WriteTempFile("deaf.yaml", R"(name: deaf
+target: builtin:chaos
+load: {vus: 2, duration: 1m, graceful-stop: 30s}
+steps:
+  - connect: /no-read
+  - sleep: 1m
+)");
+  std::string json = TempDir() + "/deaf.json";
+  auto started = std::chrono::steady_clock::now();
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 40s,
+                               {}, {{1500ms, SIGINT}, {2s, SIGINT}});
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(p.exit_code, 4) << p.err;
+  EXPECT_LT(took, 4s) << "the second SIGINT waited for close handshakes";
+  EXPECT_NE(p.out.find("ws_sessions"), std::string::npos) << p.out;
+  metrics::Result result;
+  std::string error;
+  ASSERT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error;
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kInterruptedIterations), 2);
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsSessions), 2);
+}
+
+}  // namespace
+}  // namespace wsyaml::testing
