@@ -257,15 +257,14 @@ void Vu::ExecuteSend(Fiber& fiber, const graph::Send& send) {
   }
   uint32_t tags = conn ? conn->tags : 0;
   if (!conn || conn->state != Conn::State::kOpen) {
-    RecordError("send", "send on a connection that is not open", tags);
+    RecordError(ErrorKind::kSend, "send on a connection that is not open", tags);
     return;
   }
   bool binary = send.payload.kind == graph::Payload::Kind::kBinary;
   std::string payload =
       binary ? send.payload.bytes : Render(send.payload.body, Context(conn, fiber.msg));
-  std::string error;
-  if (!conn->socket->Send(payload, binary, &error)) {
-    RecordError(error.rfind("backpressure", 0) == 0 ? "backpressure" : "send", error, tags);
+  if (SendResult failure = conn->socket->Send(payload, binary)) {
+    RecordError(failure->kind, failure->message, tags);
     return;
   }
   TimePoint now = ctx_.scheduler->Now();
@@ -430,8 +429,9 @@ void Vu::Finish() {
   if (done) done(*this, !interrupted_);
 }
 
-void Vu::RecordError(const std::string& kind, const std::string& message, uint32_t tags) {
-  ctx_.shard->Error(kind, message, ctx_.ErrorTags(tags, kind));
+void Vu::RecordError(ErrorKind kind, const std::string& message, uint32_t tags, int http_status) {
+  ctx_.shard->Error(ErrorLabel(kind, http_status), message,
+                    ctx_.ErrorTags(tags, kind, http_status));
   ctx_.live->errors.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -82,7 +82,7 @@ class Vu {
   void MaybeFinish();
   void Finish();
   EvalContext Context(const Conn* conn, const MessageView* msg = nullptr) const;
-  void RecordError(const std::string& kind, const std::string& message, uint32_t tags);
+  void RecordError(ErrorKind kind, const std::string& message, uint32_t tags, int http_status = 0);
   void Check(const std::string& name, bool passed, const std::string& failure);
   void Debug(const Conn* conn, const std::string& text) const;
   /// Remembers a value that must never be printed.

@@ -95,7 +95,6 @@ void Vu::OpenConn(Conn& conn) {
   request.subprotocols = conn.spec->subprotocols;
   request.timeout = conn.spec->timeout;
   request.tls = conn.spec->tls ? &*conn.spec->tls : nullptr;
-  request.deflate = conn.spec->deflate;
   request.max_message_size = conn.spec->max_message_size;
   if (ctx_.debug) {
     request.secrets = &secrets_;
@@ -120,7 +119,7 @@ void Vu::StartHandshake(Conn& conn, const ConnectRequest& request) {
     if (c->state != Conn::State::kConnecting) return;
     c->socket.reset();
     HandleFail(
-        *c, {"timeout",
+        *c, {ErrorKind::kTimeout,
              "no handshake within " + std::to_string(c->spec->timeout.count() / 1000) + "ms", 0});
   });
   conn.socket = ctx_.transport->Connect(request, &conn);
@@ -236,7 +235,7 @@ void Vu::HandleClose(Conn& conn, int code, const std::string& reason, bool clean
                    (clean ? "" : " (no close frame)"));
   bool abnormal = !clean || code == 1006;
   if (abnormal && !interrupted_) {
-    RecordError("closed-abnormally",
+    RecordError(ErrorKind::kClosedAbnormally,
                 "connection closed without a close frame (code " + std::to_string(code) + ")" +
                     (reason.empty() ? "" : ": " + reason),
                 conn.tags);
@@ -249,14 +248,15 @@ void Vu::HandleFail(Conn& conn, const Failure& failure) {
   if (conn.state != Conn::State::kConnecting) {
     // A protocol failure after open: count it; the transport reports the close after it.
     if (interrupted_) return;
-    RecordError(failure.kind, failure.message, conn.tags);
-    Debug(&conn, "failed: " + failure.kind + ": " + failure.message);
+    RecordError(failure.kind, failure.message, conn.tags, failure.http_status);
+    Debug(&conn,
+          "failed: " + ErrorLabel(failure.kind, failure.http_status) + ": " + failure.message);
     RunEventHandlers(conn, graph::OnEvent::Kind::kError);
     return;
   }
   conn.state = Conn::State::kClosed;
-  if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags);
-  Debug(&conn, "failed: " + failure.kind + ": " + failure.message);
+  if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags, failure.http_status);
+  Debug(&conn, "failed: " + ErrorLabel(failure.kind, failure.http_status) + ": " + failure.message);
   if (!interrupted_) RunEventHandlers(conn, graph::OnEvent::Kind::kError);
   ConnEnded(conn, true);
 }

@@ -166,33 +166,33 @@ Failure Classify(const ConPtr& con, const std::string& tls_detail) {
   Failure failure;
   failure.message = ec.message();
   if (status != 0 && status != 101) {
-    failure.kind = "handshake " + std::to_string(status);
+    failure.kind = ErrorKind::kHandshake;
     failure.http_status = status;
     failure.message = "server answered the upgrade with HTTP " + std::to_string(status) + " " +
                       con->get_response_msg();
   } else if (ec == asio::error::connection_refused) {
-    failure.kind = "refused";
+    failure.kind = ErrorKind::kRefused;
     failure.message =
         "connection refused by " + con->get_host() + ":" + std::to_string(con->get_port());
   } else if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again) {
-    failure.kind = "dns";
+    failure.kind = ErrorKind::kDns;
   } else if (ec == asio::error::timed_out || ec == websocketpp::error::open_handshake_timeout) {
-    failure.kind = "timeout";
+    failure.kind = ErrorKind::kTimeout;
   } else if (ec == asio::error::no_descriptors) {
-    failure.kind = "fd-limit";
+    failure.kind = ErrorKind::kFdLimit;
     failure.message = "out of file descriptors (the open-files limit, ulimit -n, is reached)";
   } else if (ec == asio::error::address_in_use || ec == std::errc::address_not_available) {
-    failure.kind = "ports";
+    failure.kind = ErrorKind::kPorts;
     failure.message = "out of local ports to this target: " + ec.message();
   } else if (ec.category() == asio::error::get_ssl_category() ||
              ec.category() == websocketpp::transport::asio::socket::get_socket_category() ||
              ec == websocketpp::transport::error::tls_error) {
-    failure.kind = "tls";
+    failure.kind = ErrorKind::kTls;
     failure.message = "TLS handshake failed: " + (tls_detail.empty() ? ec.message() : tls_detail);
   } else if (ec.category() == websocketpp::processor::error::get_processor_category()) {
-    failure.kind = "protocol";
+    failure.kind = ErrorKind::kProtocol;
   } else {
-    failure.kind = "connect";
+    failure.kind = ErrorKind::kConnect;
   }
   return failure;
 }
@@ -214,20 +214,20 @@ class WsConnection : public Connection {
     }
   }
 
-  bool Send(std::string_view payload, bool binary, std::string* error) override {
-    if (!con_) return false;
+  SendResult Send(std::string_view payload, bool binary) override {
+    if (!con_) return Failure{ErrorKind::kSend, "the connection never started", 0};
     // A server that stops reading must not make the client queue without bound.
     if (con_->get_buffered_amount() > kMaxQueuedBytes) {
-      if (error)
-        *error = "backpressure: " + std::to_string(con_->get_buffered_amount()) +
-                 " bytes already queued, the server is not reading; message dropped";
-      return false;
+      return Failure{ErrorKind::kBackpressure,
+                     "backpressure: " + std::to_string(con_->get_buffered_amount()) +
+                         " bytes already queued, the server is not reading; message dropped",
+                     0};
     }
     std::error_code ec =
         con_->send(payload.data(), payload.size(),
                    binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text);
-    if (ec && error) *error = ec.message();
-    return !ec;
+    if (ec) return Failure{ErrorKind::kSend, ec.message(), 0};
+    return std::nullopt;
   }
 
   void Close(int code, const std::string& reason) override {
@@ -312,7 +312,7 @@ class WsTransport : public Transport {
       session->context = ContextFor(request.tls, &error);
       if (!session->context) {
         asio::post(io_, [link, error] {
-          if (link->listener) link->listener->OnFail({"tls", error, 0});
+          if (link->listener) link->listener->OnFail({ErrorKind::kTls, error, 0});
         });
         return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
       }
@@ -340,14 +340,14 @@ class WsTransport : public Transport {
                                 : "cannot open a socket: " + socket_error_.message();
       socket_error_.clear();
       asio::post(io_, [link, message] {
-        if (link->listener) link->listener->OnFail({"fd-limit", message, 0});
+        if (link->listener) link->listener->OnFail({ErrorKind::kFdLimit, message, 0});
       });
       return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
     }
     if (ec) {
       std::string message = "cannot connect to '" + request.url + "': " + ec.message();
       asio::post(io_, [link, message] {
-        if (link->listener) link->listener->OnFail({"connect", message, 0});
+        if (link->listener) link->listener->OnFail({ErrorKind::kConnect, message, 0});
       });
       return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
     }
@@ -379,7 +379,7 @@ class WsTransport : public Transport {
       if (wants_subprotocol &&
           std::find(offered.begin(), offered.end(), protocol) == offered.end()) {
         link->listener->OnFail(
-            {"handshake", "the server accepted none of the offered subprotocols", 0});
+            {ErrorKind::kHandshake, "the server accepted none of the offered subprotocols", 0});
         std::error_code close_ec;
         c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
         return;
@@ -404,7 +404,7 @@ class WsTransport : public Transport {
       if (local == websocketpp::close::status::protocol_error ||
           local == websocketpp::close::status::invalid_payload ||
           local == websocketpp::close::status::message_too_big) {
-        link->listener->OnFail({"protocol",
+        link->listener->OnFail({ErrorKind::kProtocol,
                                 "closed by wsyaml with " + std::to_string(local) + ": " +
                                     c->get_local_close_reason() +
                                     (c->get_ec() ? " (" + c->get_ec().message() + ")" : ""),

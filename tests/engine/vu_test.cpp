@@ -1,5 +1,6 @@
 // VU semantics on a manual clock with a fake transport: every/after/cancel ordering, the
-// iteration end rules, several connections per VU, linear connects, handlers and checks.
+// iteration end rules, several connections per VU, linear connects, handlers and checks, typed
+// error kinds.
 #include "engine/vu.h"
 
 #include <gtest/gtest.h>
@@ -76,6 +77,19 @@ class VuTest : public ::testing::Test {
   }
 
   double Counter(MetricId id) { return metrics::CollectSeries(shard_, tags_, id, {}).sum; }
+
+  /// The tags of every ws_errors series, as "kind=...,status=..." (scenario tag left out).
+  std::vector<std::string> ErrorTagSets() {
+    std::vector<std::string> out;
+    for (const auto& [key, series] : shard_.series()) {
+      if (key.first != MetricId::kWsErrors) continue;
+      std::string text;
+      for (const auto& [k, v] : tags_.Tags(key.second))
+        if (k != "scenario") text += (text.empty() ? "" : ",") + k + "=" + v;
+      out.push_back(text);
+    }
+    return out;
+  }
 
   ManualScheduler scheduler_;
   FakeTransport transport_;
@@ -327,6 +341,59 @@ TEST_F(VuTest, AbnormalCloseIsAnErrorAndReconnects) {
   EXPECT_EQ(transport_.sockets()[1]->sent, std::vector<std::string>{"hi"});
   EXPECT_EQ(shard_.errors().at("closed-abnormally").count, 1u);
   EXPECT_EQ(Counter(MetricId::kWsReconnects), 1);
+}
+
+TEST_F(VuTest, HandshakeFailureReachesTheShardAsKindAndStatus) {
+  transport_.auto_open = false;
+  graph::OnEvent on_error;
+  on_error.kind = graph::OnEvent::Kind::kError;
+  graph::Fail fail;
+  fail.name = "saw error";
+  on_error.body.push_back(S(fail));
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.steps = {S(on_error)};
+  Start({S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.Fail(0, ErrorKind::kHandshake, 404);
+  scheduler_.Advance(1ms);
+  EXPECT_TRUE(done_);
+  ASSERT_EQ(shard_.errors().count("handshake 404"), 1u);
+  EXPECT_EQ(shard_.errors().at("handshake 404").example, "handshake failure");
+  EXPECT_EQ(ErrorTagSets(), std::vector<std::string>{"kind=handshake,status=404"});
+  ASSERT_EQ(shard_.checks().count("saw error"), 1u) << "on-error hears a failed connect";
+  EXPECT_EQ(shard_.checks().at("saw error").fails, 1u);
+}
+
+TEST_F(VuTest, ErrorsWithoutStatusHaveNoStatusTag) {
+  transport_.auto_open = false;
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  Start({S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.Fail(0, ErrorKind::kRefused);
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(shard_.errors().count("refused"), 1u);
+  EXPECT_EQ(ErrorTagSets(), std::vector<std::string>{"kind=refused"});
+}
+
+TEST_F(VuTest, BackpressureIsCountedAsItsOwnKind) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  Start({S(connect), SendText("one"), SendText("two")});
+  // The socket exists once the connect step ran; make it refuse before the sends run.
+  ASSERT_EQ(transport_.sockets().size(), 1u);
+  transport_.sockets()[0]->send_failure =
+      Failure{ErrorKind::kBackpressure, "backpressure: 9000000 bytes already queued", 0};
+  scheduler_.Advance(1ms);
+  ASSERT_EQ(shard_.errors().count("backpressure"), 1u);
+  EXPECT_EQ(shard_.errors().at("backpressure").count, 2u);
+  EXPECT_EQ(shard_.errors().count("send"), 0u);
+  EXPECT_EQ(ErrorTagSets(), std::vector<std::string>{"kind=backpressure"});
+  EXPECT_EQ(Counter(MetricId::kWsMsgsSent), 0);
+  EXPECT_EQ(live_.errors.load(), 2);
 }
 
 }  // namespace
