@@ -1,4 +1,5 @@
-// The parts of a Vu shared by vu.cpp and vu_conn.cpp. Not for use outside the engine.
+// The parts of a Vu shared by vu.cpp, vu_steps.cpp, vu_timers.cpp and vu_conn.cpp. Not for use
+// outside the engine.
 #pragma once
 
 #include <list>
