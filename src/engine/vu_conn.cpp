@@ -73,6 +73,8 @@ void Vu::OpenConn(Conn& conn) {
     }
     conn.tags = ctx_.RenderedTags(scenario_, rendered);
   }
+  conn.sent_counters = {};
+  conn.received_counters = {};
   ConnectRequest request = MakeRequest(conn, eval);
   ctx_.shard->Add(MetricId::kWsSessions, 1, conn.tags);
   Conn* c = &conn;
@@ -168,8 +170,8 @@ void Vu::HandleOpen(Conn& conn) {
 
 void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
   if (conn.state != Conn::State::kOpen && conn.state != Conn::State::kClosing) return;
-  ctx_.shard->Add(MetricId::kWsMsgsReceived, 1, conn.tags);
-  ctx_.shard->Add(MetricId::kDataReceived, static_cast<double>(payload.size()), conn.tags);
+  conn.received_counters.Count(*ctx_.shard, MetricId::kWsMsgsReceived, MetricId::kDataReceived,
+                               conn.tags, payload.size());
   ctx_.live->msgs_received.fetch_add(1, std::memory_order_relaxed);
   if (ctx_.debug) Debug(&conn, std::string(binary ? "< [binary] " : "< ") + std::string(payload));
   if (interrupted_) return;

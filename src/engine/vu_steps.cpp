@@ -85,8 +85,8 @@ void Vu::Execute(Fiber& fiber, const graph::Send& send) {
     return;
   }
   conn->last_send = ctx_.scheduler->Now();
-  ctx_.shard->Add(MetricId::kWsMsgsSent, 1, tags);
-  ctx_.shard->Add(MetricId::kDataSent, static_cast<double>(payload.size()), tags);
+  conn->sent_counters.Count(*ctx_.shard, MetricId::kWsMsgsSent, MetricId::kDataSent, tags,
+                            payload.size());
   ctx_.live->msgs_sent.fetch_add(1, std::memory_order_relaxed);
   if (ctx_.debug) Debug(conn, (binary ? "> [binary] " : "> ") + payload);
   if (send.reply) ExpectReply(fiber, *conn, *send.reply, std::move(payload), binary);

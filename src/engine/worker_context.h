@@ -49,6 +49,8 @@ std::string ErrorLabel(ErrorKind kind, int http_status);
 struct WorkerContext {
   Scheduler* scheduler = nullptr;
   Transport* transport = nullptr;
+  /// This thread's samples. VUs keep series pointers into it (Shard::Resolve): it must stay
+  /// the same object, never reassigned, while they run.
   metrics::Shard* shard = nullptr;
   metrics::TagRegistry* tags = nullptr;
   LiveCounters* live = nullptr;

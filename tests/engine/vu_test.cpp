@@ -501,5 +501,49 @@ TEST_F(VuTest, CapturesOfMissingValuesOrSlotsDoNotCrash) {
       << "a missing index captures an empty value";
 }
 
+TEST_F(VuTest, MessageCountersFollowTheConnectionTags) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.tags = {{"room", "a"}};
+  connect.steps = {};
+  Start({S(connect), SendText("hello"), SendText("again")});
+  scheduler_.Advance(1ms);
+  transport_.Deliver(0, "hi");
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsSent, {{"room", "a"}}).sum, 2);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kDataSent, {{"room", "a"}}).sum, 10);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsReceived, {{"room", "a"}}).sum,
+            1);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kDataReceived, {{"room", "a"}}).sum, 2);
+}
+
+TEST_F(VuTest, MessageCountersFollowTagsThatChangeOnReconnect) {
+  plan_.var_names = {"room"};
+  graph::Set set_a;
+  set_a.assignments.emplace_back(0, Text("a"));
+  graph::Set set_b;
+  set_b.assignments.emplace_back(0, Text("b"));
+  graph::Template room;
+  graph::Segment var;
+  var.kind = graph::Segment::Kind::kVar;
+  var.slot = 0;
+  room.segments.push_back(var);
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.tags = {{"room", "${room}"}};
+  connect.templated_tags = {{"room", room}};
+  connect.reconnect.max = 1;
+  connect.reconnect.backoff = Fixed(1s);
+  connect.steps = {SendText("hi"), S(set_b)};
+  Start({S(set_a), S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.ServerClose(0, 1006, false);
+  scheduler_.Advance(2s);
+  ASSERT_EQ(transport_.sockets().size(), 2u);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsSent, {{"room", "a"}}).sum, 1);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsSent, {{"room", "b"}}).sum, 1);
+}
+
 }  // namespace
 }  // namespace wsyaml::engine::testing
