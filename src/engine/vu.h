@@ -34,7 +34,8 @@ class Vu {
   /// Cuts the running iteration short: cancels its timers and closes its sockets with 1001
   /// (going away). `done(false)` follows once every socket is closed.
   void Interrupt();
-  /// Drops every socket without a closing handshake (last resort at shutdown).
+  /// Drops every socket without a closing handshake (last resort at shutdown) and cancels
+  /// every timer of the VU: no callback follows, and the VU may be destroyed at once.
   void Abandon();
   /// The 1-based id.
   int id() const { return id_; }
