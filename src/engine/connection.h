@@ -5,7 +5,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,12 +17,64 @@
 
 namespace wsyaml::engine {
 
-/// Why a connection could not be opened, or failed after opening.
-struct Failure {
-  std::string kind;     ///< "refused", "dns", "tls", "handshake 404", "timeout", "protocol", ...
-  std::string message;  ///< human-readable detail
-  int http_status = 0;  ///< status of a refused upgrade, else 0
+/// What went wrong on a connection: the `kind` of ws_errors. ErrorKindName gives the name
+/// users see in the summary, result files and the `kind` tag.
+enum class ErrorKind : uint8_t {
+  kConnect,           ///< "connect": could not start connecting (bad URL, other socket errors)
+  kRefused,           ///< "refused": TCP connection refused
+  kDns,               ///< "dns": the host name did not resolve
+  kTls,               ///< "tls": TLS setup or handshake failed (certificate, CA file, ...)
+  kHandshake,         ///< "handshake": upgrade refused (status in http_status) or no subprotocol
+  kTimeout,           ///< "timeout": no handshake within the connect timeout
+  kProtocol,          ///< "protocol": the server broke RFC 6455 (bad frame, UTF-8, too big)
+  kFdLimit,           ///< "fd-limit": out of file descriptors
+  kPorts,             ///< "ports": out of local ports to the target
+  kClosedAbnormally,  ///< "closed-abnormally": closed without a close frame (1006)
+  kSend,              ///< "send": a send on a connection that cannot send
+  kBackpressure,      ///< "backpressure": a send refused because the server is not reading
 };
+
+/// The user-visible name of `kind` ("closed-abnormally").
+constexpr const char* ErrorKindName(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kConnect:
+      return "connect";
+    case ErrorKind::kRefused:
+      return "refused";
+    case ErrorKind::kDns:
+      return "dns";
+    case ErrorKind::kTls:
+      return "tls";
+    case ErrorKind::kHandshake:
+      return "handshake";
+    case ErrorKind::kTimeout:
+      return "timeout";
+    case ErrorKind::kProtocol:
+      return "protocol";
+    case ErrorKind::kFdLimit:
+      return "fd-limit";
+    case ErrorKind::kPorts:
+      return "ports";
+    case ErrorKind::kClosedAbnormally:
+      return "closed-abnormally";
+    case ErrorKind::kSend:
+      return "send";
+    case ErrorKind::kBackpressure:
+      return "backpressure";
+  }
+  return "unknown";
+}
+
+/// Why a connection could not be opened, failed after opening, or could not send.
+struct Failure {
+  ErrorKind kind = ErrorKind::kConnect;
+  std::string message;  ///< human-readable detail
+  int http_status = 0;  ///< kHandshake: status of a refused upgrade, else 0
+};
+
+/// The outcome of Connection::Send: empty when the message was queued, else why not
+/// (kind kBackpressure or kSend).
+using SendResult = std::optional<Failure>;
 
 /// Events of one connection. Called on the connection's worker thread.
 class ConnectionListener {
@@ -48,9 +102,8 @@ struct ConnectRequest {
   std::vector<std::string> subprotocols;
   std::chrono::microseconds timeout{std::chrono::seconds(10)};
   const graph::TlsOptions* tls = nullptr;  ///< may be null
-  bool deflate = false;
-  size_t max_message_size = 0;  ///< 0 = the library default
-  std::string debug_prefix;     ///< non-empty = print handshake details with this prefix
+  size_t max_message_size = 0;             ///< 0 = the library default
+  std::string debug_prefix;                ///< non-empty = print handshake details with this prefix
   const std::vector<std::string>* secrets = nullptr;  ///< values masked in those details
 };
 
@@ -58,8 +111,8 @@ struct ConnectRequest {
 class Connection {
  public:
   virtual ~Connection() = default;
-  /// Sends one message; returns false (with `error`) when the connection cannot send.
-  virtual bool Send(std::string_view payload, bool binary, std::string* error) = 0;
+  /// Sends one message; returns the failure when the connection cannot send.
+  virtual SendResult Send(std::string_view payload, bool binary) = 0;
   /// Starts the closing handshake.
   virtual void Close(int code, const std::string& reason) = 0;
   /// Sends a ping.

@@ -12,7 +12,7 @@ TimerId TimerQueue::Add(TimePoint when, std::function<void()> fn, bool* earliest
   return id;
 }
 
-size_t TimerQueue::RunDue(TimePoint now, std::vector<int64_t>* lateness_us) {
+size_t TimerQueue::RunDue(TimePoint now) {
   size_t ran = 0;
   while (!heap_.empty() && heap_.top().when <= now) {
     Entry top = heap_.top();
@@ -21,10 +21,6 @@ size_t TimerQueue::RunDue(TimePoint now, std::vector<int64_t>* lateness_us) {
     if (it == callbacks_.end()) continue;  // cancelled
     std::function<void()> fn = std::move(it->second);
     callbacks_.erase(it);
-    if (lateness_us) {
-      lateness_us->push_back(
-          std::chrono::duration_cast<std::chrono::microseconds>(now - top.when).count());
-    }
     fn();
     ++ran;
   }

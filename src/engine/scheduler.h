@@ -39,7 +39,7 @@ class TimerQueue {
   void Cancel(TimerId id) { callbacks_.erase(id); }
   /// Runs every timer due at or before `now`, in deadline order (ties: scheduling order).
   /// Timers added by callbacks run in the same call when they are due. Returns how many ran.
-  size_t RunDue(TimePoint now, std::vector<int64_t>* lateness_us = nullptr);
+  size_t RunDue(TimePoint now);
   /// Runs the earliest timer if it is due at `now`; false when none is.
   bool RunOne(TimePoint now);
   /// The earliest live deadline, or TimePoint::max() when there is none.

@@ -1,4 +1,5 @@
-// Connection events and timers of a VU.
+// Connection events of a VU: connecting, messages (replies, handlers, expects), close and
+// failure, reconnects.
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -62,12 +63,7 @@ void Vu::OpenConn(Conn& conn) {
   conn.state = Conn::State::kConnecting;
   conn.handlers.clear();
   conn.protocol.clear();
-  // The program starts on open, but its on-error handlers must hear about a failed connect.
-  for (const graph::Step& step : conn.spec->steps) {
-    auto* on_event = std::get_if<graph::OnEvent>(&step.action);
-    if (on_event && on_event->kind == graph::OnEvent::Kind::kError)
-      conn.handlers.push_back({nullptr, on_event, true});
-  }
+  RegisterEarlyErrorHandlers(conn);
   EvalContext eval = Context(&conn);
   if (!conn.spec->templated_tags.empty()) {
     graph::Tags rendered = conn.spec->tags;
@@ -77,6 +73,29 @@ void Vu::OpenConn(Conn& conn) {
     }
     conn.tags = ctx_.RenderedTags(scenario_, rendered);
   }
+  conn.sent_counters = {};
+  conn.received_counters = {};
+  ConnectRequest request = MakeRequest(conn, eval);
+  ctx_.shard->Add(MetricId::kWsSessions, 1, conn.tags);
+  Conn* c = &conn;
+  ctx_.handshakes.Enter(conn.handshake,
+                        [this, c, request = std::move(request)] { StartHandshake(*c, request); });
+}
+
+// The program starts on open, but its on-error handlers must hear about a failed connect, so
+// they are registered now; executing them later finds them registered (Execute(OnEvent)).
+// Handlers are steps of the program, so finding them takes this scan: the graph does not list
+// a connection's handlers apart from its steps. A graph::Connect carrying them (filled by the
+// compiler, which already knows each step's kind) would let the engine register them directly.
+void Vu::RegisterEarlyErrorHandlers(Conn& conn) {
+  for (const graph::Step& step : conn.spec->steps) {
+    auto* on_event = std::get_if<graph::OnEvent>(&step.action);
+    if (on_event && on_event->kind == graph::OnEvent::Kind::kError)
+      conn.handlers.push_back({nullptr, on_event, true});
+  }
+}
+
+ConnectRequest Vu::MakeRequest(Conn& conn, const EvalContext& eval) {
   ConnectRequest request;
   const std::string& base = ctx_.base_urls.empty()
                                 ? std::string()
@@ -95,7 +114,6 @@ void Vu::OpenConn(Conn& conn) {
   request.subprotocols = conn.spec->subprotocols;
   request.timeout = conn.spec->timeout;
   request.tls = conn.spec->tls ? &*conn.spec->tls : nullptr;
-  request.deflate = conn.spec->deflate;
   request.max_message_size = conn.spec->max_message_size;
   if (ctx_.debug) {
     request.secrets = &secrets_;
@@ -103,10 +121,7 @@ void Vu::OpenConn(Conn& conn) {
         "[vu " + std::to_string(id_) + " conn " + std::to_string(conn.index) + "]";
     Debug(&conn, "connect " + request.url);
   }
-  ctx_.shard->Add(MetricId::kWsSessions, 1, conn.tags);
-  Conn* c = &conn;
-  ctx_.handshakes.Enter(conn.handshake,
-                        [this, c, request = std::move(request)] { StartHandshake(*c, request); });
+  return request;
 }
 
 void Vu::StartHandshake(Conn& conn, const ConnectRequest& request) {
@@ -114,13 +129,13 @@ void Vu::StartHandshake(Conn& conn, const ConnectRequest& request) {
   // ws_connecting and does not count against the handshake timeout.
   conn.connect_started = ctx_.scheduler->Now();
   Conn* c = &conn;
-  conn.connect_timeout = ctx_.scheduler->Schedule(conn.connect_started + conn.spec->timeout, [this,
-                                                                                              c] {
+  TimePoint deadline = conn.connect_started + conn.spec->timeout;
+  conn.connect_timeout = ctx_.scheduler->Schedule(deadline, [this, c] {
     c->connect_timeout = 0;
     if (c->state != Conn::State::kConnecting) return;
     c->socket.reset();
     HandleFail(
-        *c, {"timeout",
+        *c, {ErrorKind::kTimeout,
              "no handshake within " + std::to_string(c->spec->timeout.count() / 1000) + "ms", 0});
   });
   conn.socket = ctx_.transport->Connect(request, &conn);
@@ -129,8 +144,7 @@ void Vu::StartHandshake(Conn& conn, const ConnectRequest& request) {
 void Vu::HandleOpen(Conn& conn) {
   if (conn.state != Conn::State::kConnecting) return;
   ctx_.handshakes.Leave(conn.handshake, *ctx_.scheduler);
-  if (conn.connect_timeout) ctx_.scheduler->Cancel(conn.connect_timeout);
-  conn.connect_timeout = 0;
+  CancelTimer(conn.connect_timeout);
   TimePoint now = ctx_.scheduler->Now();
   conn.state = Conn::State::kOpen;
   conn.opened_at = now;
@@ -156,14 +170,19 @@ void Vu::HandleOpen(Conn& conn) {
 
 void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
   if (conn.state != Conn::State::kOpen && conn.state != Conn::State::kClosing) return;
-  ctx_.shard->Add(MetricId::kWsMsgsReceived, 1, conn.tags);
-  ctx_.shard->Add(MetricId::kDataReceived, static_cast<double>(payload.size()), conn.tags);
+  conn.received_counters.Count(*ctx_.shard, MetricId::kWsMsgsReceived, MetricId::kDataReceived,
+                               conn.tags, payload.size());
   ctx_.live->msgs_received.fetch_add(1, std::memory_order_relaxed);
   if (ctx_.debug) Debug(&conn, std::string(binary ? "< [binary] " : "< ") + std::string(payload));
   if (interrupted_) return;
   MessageView msg(payload, binary);
   TimePoint now = ctx_.scheduler->Now();
+  MatchReply(conn, msg, now);
+  RunMessageHandlers(conn, msg);
+  WakeExpects(conn, msg, now);
+}
 
+void Vu::MatchReply(Conn& conn, const MessageView& msg, TimePoint now) {
   for (auto it = conn.replies.begin(); it != conn.replies.end(); ++it) {
     EvalContext eval = Context(&conn, &msg);
     MessageView sent(it->sent, it->sent_binary);
@@ -173,21 +192,18 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
     Check(it->reply->name.empty() ? "reply" : it->reply->name, true, {});
     ctx_.scheduler->Cancel(it->timeout);
     conn.replies.erase(it);
-    break;
+    return;
   }
+}
 
+void Vu::RunMessageHandlers(Conn& conn, const MessageView& msg) {
   for (size_t i = 0; i < conn.handlers.size(); ++i) {
     Conn::Handler handler = conn.handlers[i];
     if (!handler.active || !handler.on_message) continue;
     const graph::OnMessage& on = *handler.on_message;
     if (!Matches(on.match, msg, Context(&conn, &msg))) continue;
     if (on.once) conn.handlers[i].active = false;
-    for (const graph::Capture& capture : on.captures) {
-      const nlohmann::json* value = capture.path.empty() ? nullptr : msg.At(capture.path);
-      vars_[capture.slot] = capture.path.empty() ? std::string(payload)
-                            : value              ? JsonToText(*value)
-                                                 : std::string();
-    }
+    Capture(on.captures, msg);
     if (on.measure) {
       int64_t sent_ms = 0;
       if (TimestampAt(msg, on.measure->since, &sent_ms)) {
@@ -198,7 +214,9 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
     }
     RunBody(on.body, &conn, &msg, {});
   }
+}
 
+void Vu::WakeExpects(Conn& conn, const MessageView& msg, TimePoint now) {
   std::vector<Fiber*> waiters = conn.waiters;
   for (Fiber* fiber : waiters) {
     if (fiber->wait != Fiber::Wait::kExpect || fiber->conn != &conn) continue;
@@ -209,14 +227,21 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
     uint32_t tags = ctx_.TagsFor(fiber->expect, scenario_, conn.spec->tags, fiber->expect->name);
     ctx_.shard->Record(MetricId::kWsReplyTime, now - since, tags);
     Check(fiber->expect->name, true, {});
-    for (const graph::Capture& capture : fiber->expect->captures) {
-      const nlohmann::json* value = capture.path.empty() ? nullptr : msg.At(capture.path);
-      vars_[capture.slot] = capture.path.empty() ? std::string(payload)
-                            : value              ? JsonToText(*value)
-                                                 : std::string();
-    }
+    Capture(fiber->expect->captures, msg);
     fiber->wait = Fiber::Wait::kNone;
     Resume(*fiber);
+  }
+}
+
+void Vu::Capture(const std::vector<graph::Capture>& captures, const MessageView& msg) {
+  for (const graph::Capture& capture : captures) {
+    if (capture.slot < 0 || static_cast<size_t>(capture.slot) >= vars_.size()) continue;
+    if (capture.path.empty()) {
+      vars_[capture.slot] = std::string(msg.text());
+      continue;
+    }
+    const nlohmann::json* value = msg.At(capture.path);
+    vars_[capture.slot] = value ? JsonToText(*value) : std::string();
   }
 }
 
@@ -236,7 +261,7 @@ void Vu::HandleClose(Conn& conn, int code, const std::string& reason, bool clean
                    (clean ? "" : " (no close frame)"));
   bool abnormal = !clean || code == 1006;
   if (abnormal && !interrupted_) {
-    RecordError("closed-abnormally",
+    RecordError(ErrorKind::kClosedAbnormally,
                 "connection closed without a close frame (code " + std::to_string(code) + ")" +
                     (reason.empty() ? "" : ": " + reason),
                 conn.tags);
@@ -246,51 +271,43 @@ void Vu::HandleClose(Conn& conn, int code, const std::string& reason, bool clean
 
 void Vu::HandleFail(Conn& conn, const Failure& failure) {
   if (conn.state == Conn::State::kClosed || conn.state == Conn::State::kIdle) return;
-  if (conn.state != Conn::State::kConnecting) {
-    // A protocol failure after open: count it; the transport reports the close after it.
-    if (interrupted_) return;
-    RecordError(failure.kind, failure.message, conn.tags);
-    Debug(&conn, "failed: " + failure.kind + ": " + failure.message);
-    RunEventHandlers(conn, graph::OnEvent::Kind::kError);
-    return;
-  }
-  conn.state = Conn::State::kClosed;
-  if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags);
-  Debug(&conn, "failed: " + failure.kind + ": " + failure.message);
+  bool connecting = conn.state == Conn::State::kConnecting;
+  // A protocol failure after open is counted; the transport reports the close after it.
+  if (!connecting && interrupted_) return;
+  if (connecting) conn.state = Conn::State::kClosed;
+  if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags, failure.http_status);
+  Debug(&conn, "failed: " + ErrorLabel(failure.kind, failure.http_status) + ": " + failure.message);
   if (!interrupted_) RunEventHandlers(conn, graph::OnEvent::Kind::kError);
-  ConnEnded(conn, true);
+  if (connecting) ConnEnded(conn, true);
 }
 
 void Vu::ConnEnded(Conn& conn, bool abnormal) {
   ctx_.handshakes.Leave(conn.handshake, *ctx_.scheduler);
-  if (conn.connect_timeout) ctx_.scheduler->Cancel(conn.connect_timeout);
-  conn.connect_timeout = 0;
+  CancelTimer(conn.connect_timeout);
   CancelAllTimers(conn.timers);
   FailReplies(conn, "connection closed before a reply");
   conn.pings.clear();
-  if (conn.program) {
-    if (conn.program->wait_timer) ctx_.scheduler->Cancel(conn.program->wait_timer);
-    conn.program->wait_timer = 0;
-    conn.program->wait = Fiber::Wait::kNone;
-    conn.program->stack.clear();
-  }
+  StopFiber(conn.program.get());
   if (!interrupted_ && conn.opened_at != TimePoint{})
     RunEventHandlers(conn, graph::OnEvent::Kind::kClose);
   WakeWaiters(conn);
-  if (abnormal && !interrupted_ && conn.reconnects < conn.spec->reconnect.max) {
-    ++conn.reconnects;
-    ctx_.shard->Add(MetricId::kWsReconnects, 1, conn.tags);
-    vu_timers_.push_back({});
-    auto it = std::prev(vu_timers_.end());
-    Conn* c = &conn;
-    it->deadline = ctx_.scheduler->Now() + Draw(conn.spec->reconnect.backoff, ctx_.rng);
-    it->id = ctx_.scheduler->Schedule(it->deadline, [this, c, it] {
-      vu_timers_.erase(it);
-      c->opened_at = TimePoint{};
-      OpenConn(*c);
-    });
-  }
+  if (abnormal && !interrupted_ && conn.reconnects < conn.spec->reconnect.max)
+    ScheduleReconnect(conn);
   MaybeFinish();
+}
+
+void Vu::ScheduleReconnect(Conn& conn) {
+  ++conn.reconnects;
+  ctx_.shard->Add(MetricId::kWsReconnects, 1, conn.tags);
+  vu_timers_.push_back({});
+  auto it = std::prev(vu_timers_.end());
+  Conn* c = &conn;
+  it->deadline = ctx_.scheduler->Now() + Draw(conn.spec->reconnect.backoff, ctx_.rng);
+  it->id = ctx_.scheduler->Schedule(it->deadline, [this, c, it] {
+    vu_timers_.erase(it);
+    c->opened_at = TimePoint{};
+    OpenConn(*c);
+  });
 }
 
 void Vu::RunEventHandlers(Conn& conn, graph::OnEvent::Kind kind) {
@@ -340,93 +357,6 @@ void Vu::WakeWaiters(Conn& conn) {
     fiber->wait = Fiber::Wait::kNone;
     Resume(*fiber);
   }
-}
-
-std::list<Vu::ActiveTimer>& Vu::TimersOf(Conn* conn) { return conn ? conn->timers : vu_timers_; }
-
-void Vu::StartAfter(Conn* conn, const graph::After& after) {
-  if (conn && conn->state == Conn::State::kClosed) return;
-  std::list<ActiveTimer>& timers = TimersOf(conn);
-  timers.push_back({after.name});
-  auto it = std::prev(timers.end());
-  it->deadline = ctx_.scheduler->Now() + Draw(after.delay, ctx_.rng);
-  it->id = ctx_.scheduler->Schedule(it->deadline, [this, conn, &after, &timers, it] {
-    TimePoint intended = it->deadline;
-    timers.erase(it);
-    RecordLateness(&after, conn, after.name, intended);
-    RunBody(after.body, conn, nullptr, intended);
-    MaybeFinish();
-  });
-}
-
-void Vu::StartEvery(Conn* conn, const graph::Every& every) {
-  if (conn && conn->state == Conn::State::kClosed) return;
-  std::list<ActiveTimer>& timers = TimersOf(conn);
-  timers.push_back({every.name});
-  auto it = std::prev(timers.end());
-  graph::Micros interval = std::max(Draw(every.interval, ctx_.rng), graph::Micros(1));
-  it->deadline = ctx_.scheduler->Now() + interval;
-  // A self-rescheduling callback: fixed rate from the first deadline, not from when it ran.
-  struct Tick {
-    Vu* vu;
-    Conn* conn;
-    const graph::Every* every;
-    std::list<ActiveTimer>* timers;
-    std::list<ActiveTimer>::iterator it;
-    graph::Micros interval;
-    void operator()() const {
-      TimePoint intended = it->deadline;
-      vu->RecordLateness(every, conn, every->name, intended);
-      ++it->fired;
-      if (every->times > 0 && it->fired >= every->times) {
-        timers->erase(it);
-      } else {
-        it->deadline += interval;
-        it->id = vu->ctx_.scheduler->Schedule(it->deadline, *this);
-      }
-      vu->RunBody(every->body, conn, nullptr, intended);
-      vu->MaybeFinish();
-    }
-  };
-  it->id = ctx_.scheduler->Schedule(it->deadline, Tick{this, conn, &every, &timers, it, interval});
-}
-
-void Vu::RecordLateness(const void* step, Conn* conn, const std::string& name, TimePoint deadline) {
-  static const graph::Tags kNoTags;
-  uint32_t tags = ctx_.TagsFor(step, scenario_, conn ? conn->spec->tags : kNoTags, name);
-  ctx_.shard->Record(MetricId::kTimerLateness, ctx_.scheduler->Now() - deadline, tags);
-}
-
-void Vu::CancelNamed(Conn* conn, const std::string& name) {
-  auto cancel_in = [&](std::list<ActiveTimer>& timers) {
-    for (auto it = timers.begin(); it != timers.end();) {
-      if (it->name == name) {
-        ctx_.scheduler->Cancel(it->id);
-        it = timers.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  };
-  auto deactivate_in = [&](Conn& c) {
-    for (auto& handler : c.handlers) {
-      const std::string& handler_name =
-          handler.on_message ? handler.on_message->name : handler.on_event->name;
-      if (handler_name == name) handler.active = false;
-    }
-  };
-  cancel_in(vu_timers_);
-  for (auto& c : conns_) {
-    if (conn && c.get() != conn) continue;
-    cancel_in(c->timers);
-    deactivate_in(*c);
-  }
-  MaybeFinish();
-}
-
-void Vu::CancelAllTimers(std::list<ActiveTimer>& timers) {
-  for (auto& timer : timers) ctx_.scheduler->Cancel(timer.id);
-  timers.clear();
 }
 
 }  // namespace wsyaml::engine

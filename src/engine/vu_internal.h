@@ -1,4 +1,5 @@
-// The parts of a Vu shared by vu.cpp and vu_conn.cpp. Not for use outside the engine.
+// The parts of a Vu shared by vu.cpp, vu_steps.cpp, vu_timers.cpp and vu_conn.cpp. Not for use
+// outside the engine.
 #pragma once
 
 #include <list>
@@ -55,6 +56,24 @@ struct Vu::Fiber {
   bool done() const { return stack.empty() && wait == Wait::kNone; }
 };
 
+/// One direction's per-message counters (ws_msgs_sent + data_sent, or the received pair) under
+/// one connection's tags: resolved on the first message, so a series still appears only with
+/// its first sample, then added to without a map lookup.
+struct MessageCounters {
+  metrics::Series* msgs = nullptr;
+  metrics::Series* bytes = nullptr;
+
+  void Count(metrics::Shard& shard, metrics::MetricId msgs_id, metrics::MetricId bytes_id,
+             uint32_t tags, size_t size) {
+    if (!msgs) {
+      msgs = shard.Resolve(msgs_id, tags);
+      bytes = shard.Resolve(bytes_id, tags);
+    }
+    metrics::Shard::Add(msgs, 1);
+    metrics::Shard::Add(bytes, static_cast<double>(size));
+  }
+};
+
 /// One WebSocket of a VU, from connecting to closed.
 struct Vu::Conn : ConnectionListener {
   enum class State { kIdle, kConnecting, kOpen, kClosing, kClosed };
@@ -95,6 +114,8 @@ struct Vu::Conn : ConnectionListener {
   TimePoint last_send{};  ///< for ws_reply_time of expect
   TimerId connect_timeout = 0;
   uint32_t tags = 0;
+  MessageCounters sent_counters;      ///< under `tags`; cleared when OpenConn sets them
+  MessageCounters received_counters;  ///< under `tags`; cleared when OpenConn sets them
   std::vector<Handler> handlers;
   std::list<ActiveTimer> timers;
   std::list<PendingReply> replies;

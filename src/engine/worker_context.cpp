@@ -63,10 +63,16 @@ uint32_t WorkerContext::WithTag(uint32_t base, const std::string& key, const std
   return id;
 }
 
-uint32_t WorkerContext::ErrorTags(uint32_t base, const std::string& kind) {
-  size_t space = kind.find(' ');
-  if (space == std::string::npos) return WithTag(base, "kind", kind);
-  return WithTag(WithTag(base, "kind", kind.substr(0, space)), "status", kind.substr(space + 1));
+std::string ErrorLabel(ErrorKind kind, int http_status) {
+  std::string label = ErrorKindName(kind);
+  if (http_status != 0) label += " " + std::to_string(http_status);
+  return label;
+}
+
+uint32_t WorkerContext::ErrorTags(uint32_t base, ErrorKind kind, int http_status) {
+  uint32_t tags = WithTag(base, "kind", ErrorKindName(kind));
+  if (http_status == 0) return tags;
+  return WithTag(tags, "status", std::to_string(http_status));
 }
 
 uint32_t WorkerContext::TagsFor(const void* key, const graph::Scenario& scenario,

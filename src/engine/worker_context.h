@@ -41,10 +41,16 @@ class Logger {
 /// `text` with every occurrence of each non-empty secret replaced by ***.
 std::string MaskSecrets(std::string text, const std::vector<std::string>& secrets);
 
+/// The name an error is counted under in the summary and result files: the kind's name, then
+/// the HTTP status when there is one ("timeout", "handshake 404").
+std::string ErrorLabel(ErrorKind kind, int http_status);
+
 /// Per-worker services for VUs. Not thread-safe; lives on its worker thread.
 struct WorkerContext {
   Scheduler* scheduler = nullptr;
   Transport* transport = nullptr;
+  /// This thread's samples. VUs keep series pointers into it (Shard::Resolve): it must stay
+  /// the same object, never reassigned, while they run.
   metrics::Shard* shard = nullptr;
   metrics::TagRegistry* tags = nullptr;
   LiveCounters* live = nullptr;
@@ -62,8 +68,8 @@ struct WorkerContext {
   /// Caps the handshakes in flight on this worker thread.
   HandshakeQueue handshakes;
 
-  /// The tag set of an error sample: `base` plus kind (and status, for "handshake 404").
-  uint32_t ErrorTags(uint32_t base, const std::string& kind);
+  /// The tag set of an error sample: `base` plus kind, and status when `http_status` != 0.
+  uint32_t ErrorTags(uint32_t base, ErrorKind kind, int http_status);
   /// `base` plus one more tag (e.g. code=1000), interned once.
   uint32_t WithTag(uint32_t base, const std::string& key, const std::string& value);
   std::map<std::pair<uint32_t, std::string>, uint32_t> error_tag_cache;

@@ -1,135 +1,22 @@
 #include "engine/ws_transport.h"
 
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
-#include <algorithm>
 
+#include <algorithm>
 #include <cerrno>
-#include <cstdint>
-#include <random>
 #include <string>
 #include <unordered_map>
 
-#include <websocketpp/client.hpp>
-#include <websocketpp/concurrency/none.hpp>
-#include <websocketpp/config/asio_client.hpp>
-#include <websocketpp/config/asio_no_tls_client.hpp>
-#include <websocketpp/logger/stub.hpp>
-
 #include "engine/worker_context.h"
+#include "engine/ws_client_config.h"
 
 namespace wsyaml::engine {
 namespace {
 
-// Masking keys need not be cryptographic (RFC 6455 asks only that they be unpredictable to
-// intermediaries); std::random_device per frame is a syscall on the hot path.
-class FastRng {
- public:
-  FastRng() : state_(std::random_device{}() | 1ULL) {}
-  uint32_t operator()() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    return static_cast<uint32_t>(state_ >> 16);
-  }
-
- private:
-  uint64_t state_;
-};
-
-// The address the next connection binds to before connecting (tcpkali's --source-ip); set by
-// WsTransport around client.connect(), which reaches async_connect synchronously.
-thread_local const asio::ip::address* t_local_address = nullptr;
-
-// websocketpp's connect resolves, then lets Asio try each address, closing and reopening the
-// socket each time, so a bind() made earlier is lost. With a local address and a literal IP
-// host, connect the already-bound socket to that one address instead.
-template <typename TransportConfig>
-class BindingEndpoint : public websocketpp::transport::asio::endpoint<TransportConfig> {
-  using base = websocketpp::transport::asio::endpoint<TransportConfig>;
-
- public:
-  using transport_con_ptr = typename base::transport_con_ptr;
-  using timer_ptr = typename base::timer_ptr;
-
-  void async_connect(transport_con_ptr tcon, websocketpp::uri_ptr uri,
-                     websocketpp::transport::connect_handler callback) {
-    std::error_code ec;
-    asio::ip::address remote = asio::ip::make_address(uri->get_host(), ec);
-    if (!t_local_address || ec || !tcon->get_proxy().empty()) {
-      base::async_connect(tcon, uri, callback);
-      return;
-    }
-    tcon->set_uri(uri);
-    auto& socket = tcon->get_raw_socket();
-    socket.close(ec);
-    socket.open(remote.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
-    if (!ec) {
-      // Let the kernel pick the port at connect time, per (source, destination) pair.
-      int one = 1;
-      ::setsockopt(socket.native_handle(), IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof one);
-      socket.bind(asio::ip::tcp::endpoint(*t_local_address, 0), ec);
-    }
-    if (ec) {
-      callback(ec);
-      return;
-    }
-    // handle_connect wants the connect timer; ours is the engine's own timeout.
-    timer_ptr timer = tcon->set_timer(TransportConfig::timeout_connect, [](std::error_code) {});
-    socket.async_connect(asio::ip::tcp::endpoint(remote, uri->get_port()),
-                         [this, tcon, timer, callback](const std::error_code& connect_ec) {
-                           this->handle_connect(tcon, timer, callback, connect_ec);
-                         });
-  }
-};
-
-// A connection lives on one thread: no locks, no logging, a small read buffer, and our own
-// timeouts (the engine enforces `timeout`, so websocketpp's are only a backstop).
-template <typename Base, typename Socket>
-struct ClientConfig : Base {
-  using type = ClientConfig;
-  using base = Base;
-  using concurrency_type = websocketpp::concurrency::none;
-  using alog_type = websocketpp::log::stub;
-  using elog_type = websocketpp::log::stub;
-  using rng_type = FastRng;
-  using request_type = typename base::request_type;
-  using response_type = typename base::response_type;
-  using message_type = typename base::message_type;
-  using con_msg_manager_type = typename base::con_msg_manager_type;
-  using endpoint_msg_manager_type = typename base::endpoint_msg_manager_type;
-
-  struct transport_config : base::transport_config {
-    using concurrency_type = typename type::concurrency_type;
-    using alog_type = typename type::alog_type;
-    using elog_type = typename type::elog_type;
-    using request_type = typename type::request_type;
-    using response_type = typename type::response_type;
-    using socket_type = Socket;
-    static const long timeout_socket_pre_init = 600000;
-    static const long timeout_proxy = 600000;
-    static const long timeout_socket_post_init = 600000;
-    static const long timeout_dns_resolve = 600000;
-    static const long timeout_connect = 600000;
-    static const long timeout_socket_shutdown = 5000;
-  };
-  using transport_type = BindingEndpoint<transport_config>;
-
-  static const long timeout_open_handshake = 600000;
-  static const long timeout_close_handshake = 5000;
-  // Each connection keeps this buffer for its life: 1 KiB keeps an idle connection under
-  // 10 KB (docs/performance.md); bigger messages take more reads.
-  static const size_t connection_read_buffer_size = 1024;
-};
-
-using PlainClient =
-    websocketpp::client<ClientConfig<websocketpp::config::asio_client,
-                                     websocketpp::transport::asio::basic_socket::endpoint>>;
-using TlsClient =
-    websocketpp::client<ClientConfig<websocketpp::config::asio_tls_client,
-                                     websocketpp::transport::asio::tls_socket::endpoint>>;
+using ws_client::PlainClient;
+using ws_client::t_local_address;
+using ws_client::TlsClient;
 using SslContext = asio::ssl::context;
 
 // Bytes a connection may have queued for sending before further sends are refused.
@@ -166,35 +53,58 @@ Failure Classify(const ConPtr& con, const std::string& tls_detail) {
   Failure failure;
   failure.message = ec.message();
   if (status != 0 && status != 101) {
-    failure.kind = "handshake " + std::to_string(status);
+    failure.kind = ErrorKind::kHandshake;
     failure.http_status = status;
     failure.message = "server answered the upgrade with HTTP " + std::to_string(status) + " " +
                       con->get_response_msg();
   } else if (ec == asio::error::connection_refused) {
-    failure.kind = "refused";
+    failure.kind = ErrorKind::kRefused;
     failure.message =
         "connection refused by " + con->get_host() + ":" + std::to_string(con->get_port());
   } else if (ec == asio::error::host_not_found || ec == asio::error::host_not_found_try_again) {
-    failure.kind = "dns";
+    failure.kind = ErrorKind::kDns;
   } else if (ec == asio::error::timed_out || ec == websocketpp::error::open_handshake_timeout) {
-    failure.kind = "timeout";
+    failure.kind = ErrorKind::kTimeout;
   } else if (ec == asio::error::no_descriptors) {
-    failure.kind = "fd-limit";
+    failure.kind = ErrorKind::kFdLimit;
     failure.message = "out of file descriptors (the open-files limit, ulimit -n, is reached)";
   } else if (ec == asio::error::address_in_use || ec == std::errc::address_not_available) {
-    failure.kind = "ports";
+    failure.kind = ErrorKind::kPorts;
     failure.message = "out of local ports to this target: " + ec.message();
   } else if (ec.category() == asio::error::get_ssl_category() ||
              ec.category() == websocketpp::transport::asio::socket::get_socket_category() ||
              ec == websocketpp::transport::error::tls_error) {
-    failure.kind = "tls";
+    failure.kind = ErrorKind::kTls;
     failure.message = "TLS handshake failed: " + (tls_detail.empty() ? ec.message() : tls_detail);
   } else if (ec.category() == websocketpp::processor::error::get_processor_category()) {
-    failure.kind = "protocol";
+    failure.kind = ErrorKind::kProtocol;
   } else {
-    failure.kind = "connect";
+    failure.kind = ErrorKind::kConnect;
   }
   return failure;
+}
+
+// Tells `link`'s listener how an open connection closed.
+template <typename ConPtr>
+void ReportClose(const ConPtr& c, Link& link) {
+  int code = c->get_remote_close_code();
+  int local = c->get_local_close_code();
+  // We closed because the server broke the protocol (bad frame, bad UTF-8, too big).
+  if (local == websocketpp::close::status::protocol_error ||
+      local == websocketpp::close::status::invalid_payload ||
+      local == websocketpp::close::status::message_too_big) {
+    link.listener->OnFail({ErrorKind::kProtocol,
+                           "closed by wsyaml with " + std::to_string(local) + ": " +
+                               c->get_local_close_reason() +
+                               (c->get_ec() ? " (" + c->get_ec().message() + ")" : ""),
+                           0});
+    if (!link.listener) return;
+    link.listener->OnClose(code == websocketpp::close::status::abnormal_close ? local : code,
+                           c->get_remote_close_reason(), true);
+    return;
+  }
+  link.listener->OnClose(code, c->get_remote_close_reason(),
+                         code != websocketpp::close::status::abnormal_close);
 }
 
 template <typename ConPtr>
@@ -214,20 +124,20 @@ class WsConnection : public Connection {
     }
   }
 
-  bool Send(std::string_view payload, bool binary, std::string* error) override {
-    if (!con_) return false;
+  SendResult Send(std::string_view payload, bool binary) override {
+    if (!con_) return Failure{ErrorKind::kSend, "the connection never started", 0};
     // A server that stops reading must not make the client queue without bound.
     if (con_->get_buffered_amount() > kMaxQueuedBytes) {
-      if (error)
-        *error = "backpressure: " + std::to_string(con_->get_buffered_amount()) +
-                 " bytes already queued, the server is not reading; message dropped";
-      return false;
+      return Failure{ErrorKind::kBackpressure,
+                     "backpressure: " + std::to_string(con_->get_buffered_amount()) +
+                         " bytes already queued, the server is not reading; message dropped",
+                     0};
     }
     std::error_code ec =
         con_->send(payload.data(), payload.size(),
                    binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text);
-    if (ec && error) *error = ec.message();
-    return !ec;
+    if (ec) return Failure{ErrorKind::kSend, ec.message(), 0};
+    return std::nullopt;
   }
 
   void Close(int code, const std::string& reason) override {
@@ -308,127 +218,26 @@ class WsTransport : public Transport {
     std::shared_ptr<TlsSession> session;
     if constexpr (std::is_same_v<Client, TlsClient>) {
       std::string error;
-      session = std::make_shared<TlsSession>();
-      session->context = ContextFor(request.tls, &error);
-      if (!session->context) {
-        asio::post(io_, [link, error] {
-          if (link->listener) link->listener->OnFail({"tls", error, 0});
-        });
-        return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
-      }
-      bool insecure = request.tls && request.tls->insecure;
-      if (!insecure) {
-        session->verify_host = request.tls && !request.tls->server_name.empty()
-                                   ? request.tls->server_name
-                                   : websocketpp::uri(request.url).get_host();
-      }
+      session = SessionFor(request, &error);
+      if (!session) return FailSoon<ConPtr>(link, {ErrorKind::kTls, error, 0});
     }
     // websocketpp calls the TLS handlers from inside get_connection, before `con` exists.
     pending_session_ = session;
     std::error_code ec;
     ConPtr con = client.get_connection(request.url, ec);
     pending_session_ = nullptr;
-    if (!ec && socket_error_) {
-      // Out of descriptors, Asio would later report the failed socket() as a cancel that
-      // websocketpp drops silently; the early open found out now, so say which limit it is.
-      rlimit limit{};
-      getrlimit(RLIMIT_NOFILE, &limit);
-      std::string message = socket_error_.value() == EMFILE || socket_error_.value() == ENFILE
-                                ? "out of file descriptors: the open-files limit (ulimit -n) is " +
-                                      std::to_string(limit.rlim_cur) +
-                                      "; raise it, or spread the load with --procs"
-                                : "cannot open a socket: " + socket_error_.message();
-      socket_error_.clear();
-      asio::post(io_, [link, message] {
-        if (link->listener) link->listener->OnFail({"fd-limit", message, 0});
-      });
-      return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
-    }
+    if (!ec && socket_error_)
+      return FailSoon<ConPtr>(link, {ErrorKind::kFdLimit, TakeSocketError(), 0});
     if (ec) {
       std::string message = "cannot connect to '" + request.url + "': " + ec.message();
-      asio::post(io_, [link, message] {
-        if (link->listener) link->listener->OnFail({"connect", message, 0});
-      });
-      return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
+      return FailSoon<ConPtr>(link, {ErrorKind::kConnect, message, 0});
     }
     if (session) sessions_[con.get()] = session;
     for (const auto& [name, value] : request.headers) con->append_header(name, value);
     for (const auto& protocol : request.subprotocols) con->add_subprotocol(protocol, ec);
     if (request.max_message_size > 0) con->set_max_message_size(request.max_message_size);
-    bool wants_subprotocol = !request.subprotocols.empty();
-    std::string prefix = request.debug_prefix;
-    std::vector<std::string> secrets =
-        request.secrets ? *request.secrets : std::vector<std::string>{};
-    con->set_open_handler([this, &client, link, prefix, secrets, wants_subprotocol,
-                           offered = request.subprotocols](websocketpp::connection_hdl hdl) {
-      std::error_code ec;
-      ConPtr c = client.get_con_from_hdl(hdl, ec);
-      if (ec) return;
-      sessions_.erase(c.get());
-      if (!link->listener) return;
-      if (!prefix.empty()) {
-        Logger::Line(Logger::Level::kDebug, 0, -1,
-                     prefix + " handshake request:" +
-                         MaskSecrets(MaskCredentialHeaders(c->get_request().raw()), secrets));
-        Logger::Line(Logger::Level::kDebug, 0, -1,
-                     prefix + " handshake response:" +
-                         MaskSecrets(MaskCredentialHeaders(c->get_response().raw()), secrets));
-      }
-      // websocketpp fills get_subprotocol() only on servers: read the response instead.
-      std::string protocol = c->get_response_header("Sec-WebSocket-Protocol");
-      if (wants_subprotocol &&
-          std::find(offered.begin(), offered.end(), protocol) == offered.end()) {
-        link->listener->OnFail(
-            {"handshake", "the server accepted none of the offered subprotocols", 0});
-        std::error_code close_ec;
-        c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
-        return;
-      }
-      link->listener->OnOpen(protocol);
-    });
-    con->set_message_handler([link](websocketpp::connection_hdl, typename Client::message_ptr msg) {
-      if (!link->listener) return;
-      link->listener->OnMessage(msg->get_payload(),
-                                msg->get_opcode() == websocketpp::frame::opcode::binary);
-    });
-    con->set_pong_handler([link](websocketpp::connection_hdl, std::string payload) {
-      if (link->listener) link->listener->OnPong(payload);
-    });
-    con->set_close_handler([&client, link](websocketpp::connection_hdl hdl) {
-      std::error_code ec;
-      ConPtr c = client.get_con_from_hdl(hdl, ec);
-      if (ec || !link->listener) return;
-      int code = c->get_remote_close_code();
-      int local = c->get_local_close_code();
-      // We closed because the server broke the protocol (bad frame, bad UTF-8, too big).
-      if (local == websocketpp::close::status::protocol_error ||
-          local == websocketpp::close::status::invalid_payload ||
-          local == websocketpp::close::status::message_too_big) {
-        link->listener->OnFail({"protocol",
-                                "closed by wsyaml with " + std::to_string(local) + ": " +
-                                    c->get_local_close_reason() +
-                                    (c->get_ec() ? " (" + c->get_ec().message() + ")" : ""),
-                                0});
-        if (!link->listener) return;
-        link->listener->OnClose(code == websocketpp::close::status::abnormal_close ? local : code,
-                                c->get_remote_close_reason(), true);
-        return;
-      }
-      link->listener->OnClose(code, c->get_remote_close_reason(),
-                              code != websocketpp::close::status::abnormal_close);
-    });
-    con->set_fail_handler([this, &client, link](websocketpp::connection_hdl hdl) {
-      std::error_code ec;
-      ConPtr c = client.get_con_from_hdl(hdl, ec);
-      if (ec) return;
-      std::string detail;
-      auto it = sessions_.find(c.get());
-      if (it != sessions_.end()) {
-        detail = it->second->detail;
-        sessions_.erase(it);
-      }
-      if (link->listener) link->listener->OnFail(Classify(c, detail));
-    });
+    SetOpenHandler(client, con, link, request);
+    SetEventHandlers(client, con, link);
     if constexpr (std::is_same_v<Client, TlsClient>) {
       // TCP is up at pre-init; the TLS handshake is done at post-init.
       auto tcp_up = std::make_shared<std::chrono::steady_clock::time_point>();
@@ -447,6 +256,110 @@ class WsTransport : public Transport {
     client.connect(con);
     t_local_address = nullptr;
     return std::make_unique<WsConnection<ConPtr>>(con, link);
+  }
+
+  // Reports `failure` from the event loop (never from inside Connect) and returns a connection
+  // that does nothing.
+  template <typename ConPtr>
+  std::unique_ptr<Connection> FailSoon(const std::shared_ptr<Link>& link, Failure failure) {
+    asio::post(io_, [link, failure = std::move(failure)] {
+      if (link->listener) link->listener->OnFail(failure);
+    });
+    return std::make_unique<WsConnection<ConPtr>>(nullptr, link);
+  }
+
+  // The TLS facts of a new wss:// connection, or null (with `error`) when its options fail.
+  std::shared_ptr<TlsSession> SessionFor(const ConnectRequest& request, std::string* error) {
+    auto session = std::make_shared<TlsSession>();
+    session->context = ContextFor(request.tls, error);
+    if (!session->context) return nullptr;
+    bool insecure = request.tls && request.tls->insecure;
+    if (!insecure) {
+      session->verify_host = request.tls && !request.tls->server_name.empty()
+                                 ? request.tls->server_name
+                                 : websocketpp::uri(request.url).get_host();
+    }
+    return session;
+  }
+
+  // Out of descriptors, Asio would later report the failed socket() as a cancel that
+  // websocketpp drops silently; the early open found out now, so say which limit it is.
+  std::string TakeSocketError() {
+    rlimit limit{};
+    getrlimit(RLIMIT_NOFILE, &limit);
+    std::string message = socket_error_.value() == EMFILE || socket_error_.value() == ENFILE
+                              ? "out of file descriptors: the open-files limit (ulimit -n) is " +
+                                    std::to_string(limit.rlim_cur) +
+                                    "; raise it, or spread the load with --procs"
+                              : "cannot open a socket: " + socket_error_.message();
+    socket_error_.clear();
+    return message;
+  }
+
+  template <typename Client>
+  void SetOpenHandler(Client& client, const typename Client::connection_ptr& con,
+                      const std::shared_ptr<Link>& link, const ConnectRequest& request) {
+    std::vector<std::string> secrets =
+        request.secrets ? *request.secrets : std::vector<std::string>{};
+    con->set_open_handler([this, &client, link, prefix = request.debug_prefix, secrets,
+                           offered = request.subprotocols](websocketpp::connection_hdl hdl) {
+      std::error_code ec;
+      typename Client::connection_ptr c = client.get_con_from_hdl(hdl, ec);
+      if (ec) return;
+      sessions_.erase(c.get());
+      if (!link->listener) return;
+      if (!prefix.empty()) {
+        Logger::Line(Logger::Level::kDebug, 0, -1,
+                     prefix + " handshake request:" +
+                         MaskSecrets(MaskCredentialHeaders(c->get_request().raw()), secrets));
+        Logger::Line(Logger::Level::kDebug, 0, -1,
+                     prefix + " handshake response:" +
+                         MaskSecrets(MaskCredentialHeaders(c->get_response().raw()), secrets));
+      }
+      // websocketpp fills get_subprotocol() only on servers: read the response instead.
+      std::string protocol = c->get_response_header("Sec-WebSocket-Protocol");
+      if (!offered.empty() &&
+          std::find(offered.begin(), offered.end(), protocol) == offered.end()) {
+        link->listener->OnFail(
+            {ErrorKind::kHandshake, "the server accepted none of the offered subprotocols", 0});
+        std::error_code close_ec;
+        c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
+        return;
+      }
+      link->listener->OnOpen(protocol);
+    });
+  }
+
+  // Messages, pongs, close and failure after the connection started.
+  template <typename Client>
+  void SetEventHandlers(Client& client, const typename Client::connection_ptr& con,
+                        const std::shared_ptr<Link>& link) {
+    using ConPtr = typename Client::connection_ptr;
+    con->set_message_handler([link](websocketpp::connection_hdl, typename Client::message_ptr msg) {
+      if (!link->listener) return;
+      link->listener->OnMessage(msg->get_payload(),
+                                msg->get_opcode() == websocketpp::frame::opcode::binary);
+    });
+    con->set_pong_handler([link](websocketpp::connection_hdl, std::string payload) {
+      if (link->listener) link->listener->OnPong(payload);
+    });
+    con->set_close_handler([&client, link](websocketpp::connection_hdl hdl) {
+      std::error_code ec;
+      ConPtr c = client.get_con_from_hdl(hdl, ec);
+      if (!ec && link->listener) ReportClose(c, *link);
+    });
+    con->set_fail_handler([this, &client, link](websocketpp::connection_hdl hdl) {
+      std::error_code ec;
+      ConPtr c = client.get_con_from_hdl(hdl, ec);
+      if (ec) return;
+      std::string detail;
+      auto it = sessions_.find(c.get());
+      if (it != sessions_.end()) {
+        detail = it->second->detail;
+        sessions_.erase(it);
+      }
+      if (link->listener) link->listener->OnFail(Classify(c, detail));
+    });
   }
 
   // Takes the connection's descriptor now (Asio's connect closes and reopens it, keeping the

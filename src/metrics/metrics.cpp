@@ -88,11 +88,7 @@ std::vector<std::pair<std::string, std::string>> TagRegistry::Tags(uint32_t id) 
 
 Series& Shard::At(MetricId id, uint32_t tags) { return series_[{id, tags}]; }
 
-void Shard::Add(MetricId id, double value, uint32_t tags) {
-  Series& s = At(id, tags);
-  s.count += 1;
-  s.sum += value;
-}
+void Shard::Add(MetricId id, double value, uint32_t tags) { Add(&At(id, tags), value); }
 
 void Shard::Record(MetricId id, std::chrono::nanoseconds value, uint32_t tags) {
   Series& s = At(id, tags);

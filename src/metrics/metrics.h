@@ -119,6 +119,17 @@ class Shard {
   /// Counts an error of `kind`; the first `message` per kind is kept as the example.
   void Error(const std::string& kind, const std::string& message, uint32_t tags = 0);
 
+  /// The series of (id, tags), created empty when new, for hot paths that add to the same
+  /// series many times: resolve once, then Add(Series*, value). The pointer stays valid as
+  /// long as this shard object does (series are never removed; Merge only adds); assigning
+  /// to or destroying the shard invalidates it.
+  Series* Resolve(MetricId id, uint32_t tags) { return &At(id, tags); }
+  /// Adds `value` to a resolved counter series, exactly as Add(id, value, tags) does.
+  static void Add(Series* series, double value) {
+    series->count += 1;
+    series->sum += value;
+  }
+
   /// Adds everything in `other` to this shard (exact: counts summed, histograms merged).
   void Merge(const Shard& other);
 

@@ -12,13 +12,11 @@ class FakeConnection : public Connection {
     socket_->destroyed = true;
     socket_->listener = nullptr;
   }
-  bool Send(std::string_view payload, bool, std::string* error) override {
-    if (socket_->closed) {
-      *error = "closed";
-      return false;
-    }
+  SendResult Send(std::string_view payload, bool) override {
+    if (socket_->closed) return Failure{ErrorKind::kSend, "closed", 0};
+    if (socket_->send_failure) return socket_->send_failure;
     socket_->sent.emplace_back(payload);
-    return true;
+    return std::nullopt;
   }
   void Close(int code, const std::string&) override {
     socket_->close_codes.push_back(code);
@@ -69,11 +67,13 @@ void FakeTransport::ServerClose(size_t i, int code, bool clean) {
   });
 }
 
-void FakeTransport::Fail(size_t i, const std::string& kind) {
+void FakeTransport::Fail(size_t i, ErrorKind kind, int http_status) {
   auto socket = sockets_[i];
-  scheduler_->Schedule(scheduler_->Now(), [socket, kind] {
+  scheduler_->Schedule(scheduler_->Now(), [socket, kind, http_status] {
     socket->closed = true;
-    if (socket->listener) socket->listener->OnFail({kind, kind + " failure", 0});
+    if (socket->listener) {
+      socket->listener->OnFail({kind, std::string(ErrorKindName(kind)) + " failure", http_status});
+    }
   });
 }
 

@@ -17,6 +17,7 @@ struct FakeSocket {
   ConnectionListener* listener = nullptr;
   std::vector<std::string> sent;
   std::vector<int> close_codes;  ///< codes the client asked to close with
+  SendResult send_failure;       ///< when set, every Send fails with it (e.g. backpressure)
   bool destroyed = false;
   bool closed = false;
 };
@@ -40,7 +41,7 @@ class FakeTransport : public Transport {
   void Open(size_t i);
   void Deliver(size_t i, const std::string& message, bool binary = false);
   void ServerClose(size_t i, int code, bool clean = true);
-  void Fail(size_t i, const std::string& kind);
+  void Fail(size_t i, ErrorKind kind, int http_status = 0);
 
  private:
   ManualScheduler* scheduler_;

@@ -1,93 +1,10 @@
 // VU semantics on a manual clock with a fake transport: every/after/cancel ordering, the
-// iteration end rules, several connections per VU, linear connects, handlers and checks.
-#include "engine/vu.h"
-
-#include <gtest/gtest.h>
-
-#include <chrono>
-
-#include "fake_transport.h"
-#include "metrics/thresholds.h"
+// iteration end rules, several connections per VU, linear connects, handlers and checks,
+// captures and message counters. Errors: vu_errors_test.cpp; teardown: vu_teardown_test.cpp.
+#include "vu_fixture.h"
 
 namespace wsyaml::engine::testing {
 namespace {
-
-using namespace std::chrono_literals;
-using graph::Segment;
-using metrics::MetricId;
-
-graph::Template Text(const std::string& text) {
-  graph::Template t;
-  Segment literal;
-  literal.text = text;
-  t.segments.push_back(literal);
-  return t;
-}
-
-graph::Template ConnText(const std::string& prefix) {
-  graph::Template t = Text(prefix);
-  Segment conn;
-  conn.kind = Segment::Kind::kConn;
-  t.segments.push_back(conn);
-  return t;
-}
-
-template <typename Action>
-graph::Step S(Action action) {
-  return graph::Step{graph::Step::Action(std::move(action)), {}};
-}
-
-graph::Log LogStep(const std::string& text) {
-  graph::Log log;
-  log.text = Text(text);
-  return log;
-}
-
-graph::Step SendText(const std::string& text) {
-  graph::Send send;
-  send.payload.body = Text(text);
-  return S(send);
-}
-
-graph::DurationRange Fixed(graph::Micros d) { return {d, d}; }
-
-class VuTest : public ::testing::Test {
- protected:
-  VuTest() : transport_(&scheduler_) {
-    ctx_.scheduler = &scheduler_;
-    ctx_.transport = &transport_;
-    ctx_.shard = &shard_;
-    ctx_.tags = &tags_;
-    ctx_.live = &live_;
-    ctx_.plan = &plan_;
-    ctx_.base_urls = {"ws://127.0.0.1:9"};
-  }
-
-  /// Starts one iteration of `steps`; `done_` turns true when it ends.
-  Vu& Start(graph::StepList steps) {
-    plan_.scenarios.resize(1);
-    plan_.scenarios[0].steps = std::move(steps);
-    vu_ = std::make_unique<Vu>(ctx_, plan_.scenarios[0], 1);
-    vu_->StartIteration([this](Vu&, bool completed) {
-      done_ = true;
-      completed_ = completed;
-    });
-    return *vu_;
-  }
-
-  double Counter(MetricId id) { return metrics::CollectSeries(shard_, tags_, id, {}).sum; }
-
-  ManualScheduler scheduler_;
-  FakeTransport transport_;
-  metrics::Shard shard_;
-  metrics::TagRegistry tags_;
-  LiveCounters live_;
-  graph::TestPlan plan_;
-  WorkerContext ctx_;
-  std::unique_ptr<Vu> vu_;
-  bool done_ = false;
-  bool completed_ = false;
-};
 
 TEST_F(VuTest, EveryAfterCancelOrdering) {
   graph::Every every;
@@ -327,6 +244,79 @@ TEST_F(VuTest, AbnormalCloseIsAnErrorAndReconnects) {
   EXPECT_EQ(transport_.sockets()[1]->sent, std::vector<std::string>{"hi"});
   EXPECT_EQ(shard_.errors().at("closed-abnormally").count, 1u);
   EXPECT_EQ(Counter(MetricId::kWsReconnects), 1);
+}
+
+TEST_F(VuTest, CapturesOfMissingValuesOrSlotsDoNotCrash) {
+  plan_.var_names = {"x"};
+  graph::Set set;
+  set.assignments.emplace_back(0, Text("before"));
+  graph::Capture missing_index{0, {graph::PathElem{"items", -1}, graph::PathElem{"", 3}}};
+  graph::Capture no_slot{7, {graph::PathElem{"items", -1}}};
+  graph::Capture negative_slot{-1, {}};
+  graph::OnMessage on;
+  on.captures = {missing_index, no_slot, negative_slot};
+  graph::Send echo;
+  echo.payload.body = Text("[");
+  graph::Segment var;
+  var.kind = graph::Segment::Kind::kVar;
+  var.slot = 0;
+  echo.payload.body.segments.push_back(var);
+  echo.payload.body.segments.push_back(Text("]").segments[0]);
+  on.body.push_back(S(echo));
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.steps = {S(set), S(on)};
+  Start({S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.Deliver(0, R"({"items": [1, 2]})");
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(transport_.sockets()[0]->sent, std::vector<std::string>{"[]"})
+      << "a missing index captures an empty value";
+}
+
+TEST_F(VuTest, MessageCountersFollowTheConnectionTags) {
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.tags = {{"room", "a"}};
+  connect.steps = {};
+  Start({S(connect), SendText("hello"), SendText("again")});
+  scheduler_.Advance(1ms);
+  transport_.Deliver(0, "hi");
+  scheduler_.Advance(1ms);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsSent, {{"room", "a"}}).sum, 2);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kDataSent, {{"room", "a"}}).sum, 10);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsReceived, {{"room", "a"}}).sum,
+            1);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kDataReceived, {{"room", "a"}}).sum, 2);
+}
+
+TEST_F(VuTest, MessageCountersFollowTagsThatChangeOnReconnect) {
+  plan_.var_names = {"room"};
+  graph::Set set_a;
+  set_a.assignments.emplace_back(0, Text("a"));
+  graph::Set set_b;
+  set_b.assignments.emplace_back(0, Text("b"));
+  graph::Template room;
+  graph::Segment var;
+  var.kind = graph::Segment::Kind::kVar;
+  var.slot = 0;
+  room.segments.push_back(var);
+  graph::Connect connect;
+  connect.url = Text("/");
+  connect.has_steps = true;
+  connect.tags = {{"room", "${room}"}};
+  connect.templated_tags = {{"room", room}};
+  connect.reconnect.max = 1;
+  connect.reconnect.backoff = Fixed(1s);
+  connect.steps = {SendText("hi"), S(set_b)};
+  Start({S(set_a), S(connect)});
+  scheduler_.Advance(1ms);
+  transport_.ServerClose(0, 1006, false);
+  scheduler_.Advance(2s);
+  ASSERT_EQ(transport_.sockets().size(), 2u);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsSent, {{"room", "a"}}).sum, 1);
+  EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kWsMsgsSent, {{"room", "b"}}).sum, 1);
 }
 
 }  // namespace
