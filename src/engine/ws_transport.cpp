@@ -93,11 +93,17 @@ void ReportClose(const ConPtr& c, Link& link) {
   if (local == websocketpp::close::status::protocol_error ||
       local == websocketpp::close::status::invalid_payload ||
       local == websocketpp::close::status::message_too_big) {
-    link.listener->OnFail({ErrorKind::kProtocol,
-                           "closed by wsyaml with " + std::to_string(local) + ": " +
-                               c->get_local_close_reason() +
-                               (c->get_ec() ? " (" + c->get_ec().message() + ")" : ""),
-                           0});
+    namespace status = websocketpp::close::status;
+    bool bad_code =
+        local == status::protocol_error && (status::invalid(static_cast<status::value>(code)) ||
+                                            status::reserved(static_cast<status::value>(code)));
+    std::string message =
+        bad_code ? "the server closed with code " + std::to_string(code) +
+                       ", which may not be sent (RFC 6455 section 7.4); answered with 1002"
+                 : "closed by wsyaml with " + std::to_string(local) + ": " +
+                       c->get_local_close_reason() +
+                       (c->get_ec() ? " (" + c->get_ec().message() + ")" : "");
+    link.listener->OnFail({ErrorKind::kProtocol, message, 0});
     if (!link.listener) return;
     link.listener->OnClose(code == websocketpp::close::status::abnormal_close ? local : code,
                            c->get_remote_close_reason(), true);

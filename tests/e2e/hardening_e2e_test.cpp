@@ -85,5 +85,29 @@ steps:
   EXPECT_EQ(CounterTotal(result, metrics::MetricId::kWsSessions), 2);
 }
 
+TEST(Hardening, AnInvalidCloseCodeFromTheServerIsAProtocolError) {
+  // Codes that must never be on the wire (RFC 6455 7.4): wsyaml answers 1002 and counts a
+  // protocol error naming the code, instead of recording "close code 999" as if all was well.
+  ScenarioRun run = RunScenario(R"(name: bad-close
+target: builtin:chaos
+load: {vus: 1, iterations: 1}
+steps:
+  - connect: /close/999
+  - wait
+  - connect: /close/1006
+  - wait
+  - connect: /close/1015
+  - wait
+  - connect: /close/5000
+  - wait
+  - connect: /close/1000
+  - wait
+)");
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  EXPECT_EQ(run.Errors("protocol"), 4u) << run.DescribeErrors();
+  EXPECT_NE(run.DescribeErrors().find("999"), std::string::npos) << run.DescribeErrors();
+  EXPECT_EQ(run.Counter(metrics::MetricId::kWsSessions), 5);
+}
+
 }  // namespace
 }  // namespace wsyaml::testing
