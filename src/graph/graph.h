@@ -173,7 +173,6 @@ struct Connect {
   StepList steps;          ///< each connection's program, started on open
   Reconnect reconnect;
   std::optional<TlsOptions> tls;
-  bool deflate = false;  ///< permessage-deflate requested (refused by the compiler today)
   /// Largest message accepted; a bigger one closes the connection (1009) and counts as an
   /// error of kind protocol. 0 = the library's default (32 MB).
   size_t max_message_size = 0;
