@@ -14,10 +14,13 @@ namespace {
 
 using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
+// Only the worker's own thread does I/O on its sockets (other threads only post to it), so
+// the reactor's per-descriptor locks are off; posting stays thread-safe.
 class ThreadedWorkerLoop : public WorkerLoop {
  public:
   explicit ThreadedWorkerLoop(const std::vector<std::string>& local_addresses)
-      : work_(asio::make_work_guard(io_)),
+      : io_(ASIO_CONCURRENCY_HINT_UNSAFE_IO),
+        work_(asio::make_work_guard(io_)),
         scheduler_(io_),
         transport_(MakeWebSocketTransport(io_, local_addresses)) {}
   ~ThreadedWorkerLoop() override { Join(); }

@@ -104,6 +104,8 @@ struct ClientConfig : Base {
     using request_type = typename type::request_type;
     using response_type = typename type::response_type;
     using socket_type = Socket;
+    // Each connection lives on one worker thread: no strands, no locks per handler.
+    static const bool enable_multithreading = false;
     static const long timeout_socket_pre_init = 600000;
     static const long timeout_proxy = 600000;
     static const long timeout_socket_post_init = 600000;
@@ -112,6 +114,7 @@ struct ClientConfig : Base {
     static const long timeout_socket_shutdown = 5000;
   };
   using transport_type = BindingEndpoint<transport_config>;
+  static const bool enable_multithreading = false;
 
   static const long timeout_open_handshake = 600000;
   static const long timeout_close_handshake = 5000;
