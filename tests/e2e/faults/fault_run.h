@@ -3,8 +3,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -149,6 +151,26 @@ inline void ExpectHealthyCarriedOn(const FaultRun& run) {
   EXPECT_EQ(check->second.passes, static_cast<uint64_t>(iterations));
   EXPECT_EQ(check->second.fails, 0u) << check->second.last_failure;
   EXPECT_NE(run.junit.find("name=\"healthy-echo\" time=\"0\"/>"), std::string::npos) << run.junit;
+}
+
+/// The inode of `path`, or 0 when there is no such file.
+inline ino_t InodeOf(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+/// The temporary files of atomic writes (NAME.tmp.XXXXXX) in `dir` whose name starts with
+/// `prefix`; `remove` deletes them (a killed run leaves them behind).
+inline bool TempFilesIn(const std::string& dir, const std::string& prefix, bool remove = false) {
+  bool found = false;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.find(".tmp.") == std::string::npos) continue;
+    found = true;
+    if (remove) std::filesystem::remove(entry.path(), ec);
+  }
+  return found;
 }
 
 }  // namespace wsyaml::testing
