@@ -110,8 +110,9 @@ void Coordinator::FollowArrivals(size_t s) {
   if (clock.stopping) return;
   graph::Micros t = Elapsed();
   graph::Micros until = std::min(t + kArrivalBatch, clock.end);
-  // Whole arrivals due by the end of this batch; this slice starts its share of them.
-  auto all = static_cast<int64_t>(ArrivalsUntil(plan_.scenarios[s].load, until));
+  // Whole arrivals due by the end of this batch; this slice starts its share of them. (The
+  // 1e-9: 50/s over 0.56 s is 27.999999999999996 in doubles, and the 28th arrival is due.)
+  auto all = static_cast<int64_t>(ArrivalsUntil(plan_.scenarios[s].load, until) + 1e-9);
   int64_t count = ArrivalsOfSlice(all, plan_.slice) - clock.arrivals_started;
   if (count > 0) {
     clock.arrivals_started += count;

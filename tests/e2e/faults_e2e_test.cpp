@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <functional>
+
 #include <nlohmann/json.hpp>
 
 #include "faults/fault_run.h"
@@ -390,8 +392,9 @@ TEST(FaultsNothingLost, SigkillNeverLeavesATornResultFile) {
   std::string dir = TempDir();
   std::string file = WriteTempFile("kill.yaml", R"(name: kill
 target: builtin:echo
-load: {vus: 4, iterations: 15}
+load: {vus: 4, iterations: 15, ramp-up: 0s}
 steps:
+  - log: "at ${vu}.${iter}"
   - connect: /echo
   - send: "k ${vu} ${iter}"
   - expect: {match: {text: "k ${vu} ${iter}"}, within: 2s, name: kill-echo}
@@ -402,34 +405,54 @@ steps:
   std::vector<std::string> args = {WsyamlBinary(), "run",          file,       "-q",
                                    "--out",        "json=" + json, "--out",    "ndjson=" + ndjson,
                                    "--junit",      junit,          "--report", report};
-  auto started = std::chrono::steady_clock::now();
   ProcessResult first = RunProcess(args, 30s);
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   metrics::Result previous;
   std::string error;
   ASSERT_TRUE(metrics::ReadResultFile(json, &previous, &error)) << error;
 
-  // Kills early, then every 25 ms across the end of the run, where the files are written.
-  std::vector<std::chrono::milliseconds> at = {took / 4, took / 2};
-  for (int i = 0; i < 10; ++i) at.push_back(took - 150ms + i * 25ms);
-  int killed = 0, replaced = 0;
-  for (auto when : at) {
-    std::string context =
-        "SIGKILL at " + std::to_string(when.count()) + " ms of " + std::to_string(took.count());
-    ProcessResult p = RunProcess(args, 30s, {}, {{when, SIGKILL}});
+  // Kills at moments the run reaches, not at guessed offsets: early, mid-run, and during each
+  // of the atomic writes at the end (json, ndjson, junit and report are written in turn, each
+  // replacing its file by a rename).
+  ino_t replaced_json = 0, replaced_ndjson = 0, replaced_junit = 0;
+  auto replaced = [](const std::string& path, const ino_t* before) {
+    return [path, before](const ProcessResult&) { return InodeOf(path) != *before; };
+  };
+  auto printed = [](const std::string& line) {
+    return [line](const ProcessResult& p) { return p.err.find(line) != std::string::npos; };
+  };
+  auto temp_file = [dir](const std::string& prefix) {
+    return [dir, prefix](const ProcessResult&) { return TempFilesIn(dir, prefix); };
+  };
+  const std::vector<std::pair<std::string, std::function<bool(const ProcessResult&)>>> kills = {
+      {"at the first iteration", printed("at 1.0")},
+      {"mid-run", printed("at 3.7")},
+      {"while result.json is written", temp_file("result.json")},
+      {"once result.json is replaced", replaced(json, &replaced_json)},
+      {"once result.ndjson is replaced", replaced(ndjson, &replaced_ndjson)},
+      {"once junit.xml is replaced", replaced(junit, &replaced_junit)},
+      {"while report.html is written", temp_file("report.html")},
+  };
+  int killed = 0, renewed = 0;
+  for (const auto& [moment, when] : kills) {
+    std::string context = "SIGKILL " + moment;
+    TempFilesIn(dir, "", true);
+    replaced_json = InodeOf(json);
+    replaced_ndjson = InodeOf(ndjson);
+    replaced_junit = InodeOf(junit);
+    ProcessResult p = RunProcess(args, 30s, {}, {{0ms, SIGKILL, when}});
     if (p.exit_code == -1) ++killed;
     ExpectWholeOrAbsent(dir, context);
     metrics::Result now;
     // The first run's file existed, so a whole file must still be there: old or new.
     ASSERT_TRUE(metrics::ReadResultFile(json, &now, &error)) << context << error;
-    if (now.start_unix_ms != previous.start_unix_ms) ++replaced;
+    if (now.start_unix_ms != previous.start_unix_ms) ++renewed;
     previous = now;
   }
-  EXPECT_GE(killed, 6) << "most runs must really be killed for this test to mean anything";
+  // The last kills may come after the process has written everything and exited.
+  EXPECT_GE(killed, 5) << "most runs must really be killed for this test to mean anything";
   RecordProperty("killed", killed);
-  RecordProperty("replaced", replaced);
+  RecordProperty("replaced", renewed);
 }
 
 TEST(FaultsNothingLost, OutOfFileDescriptorsIsCountedWithAClearMessage) {

@@ -73,7 +73,7 @@ steps:
   std::string json = TempDir() + "/deaf.json";
   auto started = std::chrono::steady_clock::now();
   ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 40s,
-                               {}, {{1500ms, SIGINT}, {2s, SIGINT}});
+                               {}, {{1500ms, SIGINT}, {500ms, SIGINT}});
   auto took = std::chrono::steady_clock::now() - started;
   EXPECT_EQ(p.exit_code, 4) << p.err;
   EXPECT_LT(took, 4s) << "the second SIGINT waited for close handshakes";

@@ -58,11 +58,15 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
   if (pid < 0) return result;
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + limit;
+  auto last_signal = started;
   bool out_open = true, err_open = true;
   while (out_open || err_open) {
-    while (!signals.empty() && std::chrono::steady_clock::now() - started >= signals.front().at) {
+    while (!signals.empty() &&
+           std::chrono::steady_clock::now() - last_signal >= signals.front().at &&
+           (!signals.front().when || signals.front().when(result))) {
       kill(pid, signals.front().signal);
       signals.erase(signals.begin());
+      last_signal = std::chrono::steady_clock::now();
     }
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -74,7 +78,9 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
     pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
     fds[0].fd = out_open ? out_fd : -1;
     fds[1].fd = err_open ? err_fd : -1;
-    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 50))) < 0) continue;
+    // A pending condition is checked every millisecond.
+    int64_t wait_ms = !signals.empty() && signals.front().when ? 1 : 50;
+    if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), wait_ms))) < 0) continue;
     if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) out_open = Drain(out_fd, &result.out);
     if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = Drain(err_fd, &result.err);
   }

@@ -4,6 +4,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,10 +20,14 @@ struct ProcessResult {
   std::string err;  ///< stderr
 };
 
-/// A signal to send to a child at a time after its start.
+/// A signal to send to a child: `at` after the previous signal (or the start), and, with
+/// `when`, not before `when` holds for what the child has printed so far (checked every
+/// millisecond). Synchronise on `when` (a line in the output, a file appearing); keep `at`
+/// for a margin after such a condition.
 struct TimedSignal {
   std::chrono::milliseconds at;
   int signal;
+  std::function<bool(const ProcessResult& so_far)> when = nullptr;
 };
 
 /// Runs `args` (args[0] is the program) with a time limit; kills it when the limit passes.

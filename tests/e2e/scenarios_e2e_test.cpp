@@ -24,6 +24,10 @@ const std::map<std::string, Example>& Overrides() {
       // 10 VUs x 4 sockets for 1 m as written; iterations last 5-63 s.
       {"chat.yaml", {{"--vus", "2", "--duration", "6s", "--graceful-stop", "0s"}, 0}},
       {"reconnect.yaml", {{"--duration", "3s"}, 0}},
+      // Several seconds of the same iterations as written; one second shows they run clean.
+      {"echo.yaml", {{"--duration", "1s"}, 0}},
+      {"request-reply.yaml", {{"--duration", "1s"}, 0}},
+      {"thresholds.yaml", {{"--duration", "1s"}, 0}},
   };
   return overrides;
 }

@@ -1,13 +1,10 @@
-// Every step kind of the language, run by the real wsyaml binary against a real server on
-// loopback (the built-in echo/chat servers, `wsyaml serve chaos`, or the python3-websockets
-// recorder in peers/), asserting on the metrics and on what the server saw.
-// This file: connect, send, on-message, on-open/on-close/on-error, every, after, cancel,
-// close, ping. steps_flow_e2e_test.cpp has the waiting steps, replies, measure, reconnect
-// and feeders.
+// The parts of the steps that need real sockets, run by the real wsyaml binary against a real
+// server on loopback (the built-in chat server, `wsyaml serve chaos`, or the
+// python3-websockets recorder in peers/): headers, subprotocols, binary and close frames on
+// the wire, pongs to the server's pings, the chat fan-out. The steps' semantics are tested on
+// the manual clock in tests/engine/steps*_test.cpp.
 #include <gtest/gtest.h>
 
-#include <algorithm>
-#include <map>
 #include <set>
 
 #include "scenario_runner.h"
@@ -16,71 +13,6 @@ namespace wsyaml::testing {
 namespace {
 
 using metrics::MetricId;
-
-TEST(ConnectStep, LinearConnectWaitsForOpenAndTheFollowingStepsUseIt) {
-  ScenarioRun run = RunScenario(R"(name: linear
-target: builtin:echo
-load: {vus: 2, iterations: 3}
-steps:
-  - connect: /linear
-  - send: "hi ${vu}.${iter}"
-  - expect: {match: {text: "hi ${vu}.${iter}"}, within: 2s, name: echo}
-  - close
-)");
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  ASSERT_TRUE(run.has_result);
-  EXPECT_EQ(run.Counter(MetricId::kIterations), 6);
-  EXPECT_EQ(run.Counter(MetricId::kWsSessions), 6);
-  EXPECT_EQ(run.Samples(MetricId::kWsConnecting), 6u);
-  EXPECT_EQ(run.Samples(MetricId::kWsSessionDuration), 6u);
-  EXPECT_EQ(run.Counter(MetricId::kWsMsgsSent), 6);
-  EXPECT_EQ(run.Counter(MetricId::kWsMsgsReceived), 6);
-  EXPECT_EQ(run.Passes("echo"), 6u);
-  EXPECT_EQ(run.Fails("echo"), 0u);
-  EXPECT_EQ(run.Counter(MetricId::kWsCloseCodes, {{"code", "1000"}}), 6);
-  EXPECT_TRUE(run.result.shard.errors().empty()) << run.DescribeErrors();
-  ASSERT_TRUE(run.builtin.is_object()) << run.process.out;
-  EXPECT_EQ(run.builtin["connections"], 6);
-  EXPECT_EQ(run.builtin["frames_in"], 6);
-  EXPECT_EQ(run.builtin["frames_out"], 6);
-  EXPECT_EQ(run.builtin["closes"], 6);
-}
-
-TEST(ConnectStep, AsyncConnectWithCountRunsEachConnectionsProgram) {
-  RecorderPeer peer;
-  ASSERT_GT(peer.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: async
-target: builtin:echo
-load: {vus: 2, iterations: 1}
-steps:
-  - connect:
-      url: /async/${vu}
-      count: 3
-      steps:
-        - send: "vu ${vu} conn ${conn}"
-        - expect: {match: {text: "vu ${vu} conn ${conn}"}, within: 2s, name: echo}
-        - close
-)",
-                                {"--target", peer.Url()});
-  nlohmann::json seen = peer.Stop();
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Counter(MetricId::kIterations), 2);
-  EXPECT_EQ(run.Counter(MetricId::kWsSessions), 6);
-  EXPECT_EQ(run.Passes("echo"), 6u);
-  EXPECT_EQ(run.Fails("echo"), 0u);
-  std::multiset<std::string> got, want;
-  for (const auto& c : seen) {
-    auto texts = RecordedTexts(c);
-    ASSERT_EQ(texts.size(), 1u) << c.dump();
-    got.insert(c["path"].get<std::string>() + " " + texts[0]);
-    EXPECT_EQ(c["close_code"], 1000) << c.dump();
-  }
-  for (int vu = 1; vu <= 2; ++vu)
-    for (int conn = 0; conn < 3; ++conn)
-      want.insert("/async/" + std::to_string(vu) + " vu " + std::to_string(vu) + " conn " +
-                  std::to_string(conn));
-  EXPECT_EQ(got, want) << seen.dump();
-}
 
 TEST(ConnectStep, HeadersAndTemplatedUrlReachTheServer) {
   RecorderPeer peer;
@@ -152,57 +84,6 @@ steps:
   for (const auto& c : seen) EXPECT_TRUE(c["messages"].empty()) << c.dump();
 }
 
-TEST(SendStep, TextAndJsonWithTypedLeaves) {
-  RecorderPeer peer;
-  ASSERT_GT(peer.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: send
-target: builtin:echo
-vars: {greeting: hello}
-load: {vus: 2, iterations: 1}
-steps:
-  - connect: /send/${vu}
-  - send: "${greeting} ${vu}"
-  - send: {text: "t${iter}"}
-  - send:
-      json:
-        vu: "${vu}"
-        iter: "${iter}"
-        s: "vu ${vu}"
-        n: 3
-        f: 1.5
-        b: true
-        z: null
-        nested: {list: [1, "${vu}", "x${vu}"]}
-  - close
-)",
-                                {"--target", peer.Url()});
-  nlohmann::json seen = peer.Stop();
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Counter(MetricId::kWsMsgsSent), 6);
-  ASSERT_EQ(seen.size(), 2u) << seen.dump();
-  for (const auto& c : seen) {
-    std::string path = c["path"];
-    int vu = std::stoi(path.substr(path.rfind('/') + 1));
-    auto texts = RecordedTexts(c);
-    ASSERT_EQ(texts.size(), 3u) << c.dump();
-    EXPECT_EQ(texts[0], "hello " + std::to_string(vu));
-    EXPECT_EQ(texts[1], "t0");
-    nlohmann::json sent = nlohmann::json::parse(texts[2], nullptr, false);
-    nlohmann::json want = {{"vu", vu},
-                           {"iter", 0},
-                           {"s", "vu " + std::to_string(vu)},
-                           {"n", 3},
-                           {"f", 1.5},
-                           {"b", true},
-                           {"z", nullptr},
-                           {"nested", {{"list", {1, vu, "x" + std::to_string(vu)}}}}};
-    EXPECT_EQ(sent, want) << texts[2];
-    // Compact: no blanks outside strings.
-    EXPECT_EQ(texts[2].find(": "), std::string::npos) << texts[2];
-    EXPECT_EQ(texts[2].find(", "), std::string::npos) << texts[2];
-  }
-}
-
 TEST(SendStep, BinaryFromHexBase64AndFile) {
   RecorderPeer peer;
   ASSERT_GT(peer.port(), 0);
@@ -228,196 +109,106 @@ steps:
   EXPECT_EQ(run.Counter(MetricId::kWsMsgsReceived), 4);
 }
 
-TEST(OnMessageStep, EveryMatcherFiresForExactlyTheMessagesItMatches) {
-  // Each handler records a failed check under its own name: the fail counts are the number
-  // of times it fired. `done` comes back last (echo keeps order), so all handlers have run.
-  ScenarioRun run = RunScenario(R"x(name: matchers
-target: builtin:echo
-steps:
-  - connect: /m
-  - on-message: {match: {text: exact}, do: [{fail: {name: m-text}}]}
-  - on-message: {match: {contains: needle}, do: [{fail: {name: m-contains}}]}
-  - on-message: {match: {regex: '^order-[0-9]+$'}, do: [{fail: {name: m-regex}}]}
-  - on-message: {match: {regex: 'ne+dle'}, do: [{fail: {name: m-regex-search}}]}
-  - on-message: {match: {json: {event: CHAT_MSG, user: {id: "u${vu}"}}}, do: [{fail: {name: m-json}}]}
-  - on-message: {match: {json: {n: 5}}, do: [{fail: {name: m-json-number}}]}
-  - on-message: {match: {json: {event: OTHER}}, do: [{fail: {name: m-json-other}}]}
-  - on-message: {match: {json: {}}, do: [{fail: {name: m-json-any}}]}
-  - on-message: {match: {binary: true}, do: [{fail: {name: m-binary}}]}
-  - on-message: {match: {binary: false}, do: [{fail: {name: m-text-frames}}]}
-  - on-message: {match: {contains: order, binary: false}, do: [{fail: {name: m-both}}]}
-  - on-message: {do: [{fail: {name: m-any}}]}
-  - on-message: {once: true, do: [{fail: {name: m-once}}]}
-  - send: exact
-  - send: contains-needle-here
-  - send: order-123
-  - send: {json: {event: CHAT_MSG, user: {id: u1, extra: 1}, n: 5}}
-  - send: {hex: "01 02"}
-  - send: "not json {"
-  - send: done
-  - expect: {match: {text: done}, within: 2s, name: done}
-  - close
-)x");
+TEST(MeasureOption, DeliveryTimeOnTheChatFanOut) {
+  // Three listeners and one publisher that says five timestamped messages; the chat server's
+  // `message` is text, so the timestamp leads it ("1712345678901"), as scenarios/fanout.yaml
+  // does. docs/language.md: "The field may hold a number, or text that starts with one".
+  ScenarioRun run = RunScenario(R"(name: fanout
+target: builtin:chat
+scenarios:
+  listeners:
+    load: {vus: 3, iterations: 1}
+    steps:
+      - connect:
+          url: /ws/crocochat/m/
+          steps:
+            - send: {json: {event: SET_NAME, new_name: "sub-${vu}"}}
+            - on-message:
+                match: {json: {event: CHAT_MSG}, regex: '"user":"pub"'}
+                measure: {since: msg.message, name: fanout}
+            - after: {delay: 2500ms, do: [close]}
+  publishers:
+    load: {vus: 1, iterations: 1}
+    steps:
+      - sleep: 1200ms                 # VU starts are spread over the first second
+      - connect:
+          url: /ws/crocochat/m/
+          steps:
+            - send: {json: {event: SET_NAME, new_name: pub}}
+            - every: {interval: 100ms, times: 5, do: [{send: {json: {event: SAY, message: "${timestamp()} hi"}}}]}
+            - after: {delay: 1s, do: [close]}
+)");
   ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Passes("done"), 1u);
-  EXPECT_EQ(run.Counter(MetricId::kWsMsgsReceived), 7);
-  const std::map<std::string, uint64_t> want = {
-      {"m-text", 1},   {"m-contains", 1},    {"m-regex", 1},      {"m-regex-search", 1},
-      {"m-json", 1},   {"m-json-number", 1}, {"m-json-other", 0}, {"m-json-any", 1},
-      {"m-binary", 1}, {"m-text-frames", 6}, {"m-both", 1},       {"m-any", 7},
-      {"m-once", 1}};
-  for (const auto& [name, fired] : want) EXPECT_EQ(run.Fails(name), fired) << name;
+  ASSERT_TRUE(run.builtin.is_object());
+  EXPECT_EQ(run.builtin["says"], 5);
+  EXPECT_EQ(run.Samples(MetricId::kWsDeliveryTime, {{"name", "fanout"}}), 15u) << run.Output();
+  // The publisher's own copies are not measured, and nothing else is.
+  EXPECT_EQ(run.Samples(MetricId::kWsDeliveryTime), 15u);
+  // Loopback delivery: well under the 1.2 s the publisher waited.
+  EXPECT_LT(run.MinMicros(MetricId::kWsDeliveryTime), 1e6);
 }
 
-TEST(OnMessageStep, CaptureStoresFieldsForLaterSends) {
+TEST(CloseStep, CodeAndReasonReachTheServer) {
   RecorderPeer peer;
   ASSERT_GT(peer.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: capture
-target: builtin:echo
-steps:
-  - connect: /cap
-  - on-message:
-      match: {json: {op: hello}}
-      once: true
-      capture: {who: msg.user.name, whole: msg}
-      do: [{log: "captured ${who}"}]
-  - send: {json: {op: hello, user: {name: "alice${vu}"}, list: [10, 20]}}
-  - expect: {match: {json: {op: hello}}, capture: {second: "msg.list[1]"}, within: 2s, name: got}
-  - send: "captured ${who} ${second}"
-  - expect: {match: {text: "captured alice1 20"}, within: 2s, name: used}
-  - send: "${whole}"
-  - close
-)",
-                                {"--target", peer.Url()});
-  nlohmann::json seen = peer.Stop();
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Passes("got"), 1u);
-  EXPECT_EQ(run.Passes("used"), 1u) << run.LastFailure("used");
-  ASSERT_EQ(seen.size(), 1u);
-  auto texts = RecordedTexts(seen[0]);
-  ASSERT_EQ(texts.size(), 3u) << seen.dump();
-  EXPECT_EQ(texts[1], "captured alice1 20");
-  EXPECT_EQ(texts[2], texts[0]);  // `msg` captures the whole text
-}
-
-TEST(OnMessageStep, AllMatchingHandlersFireInTheOrderWritten) {
-  RecorderPeer peer;
-  ASSERT_GT(peer.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: order
-target: builtin:echo
-steps:
-  - connect: /order
-  - on-message: {match: {text: go}, do: [{set: {trail: "${trail}a"}}]}
-  - on-message: {match: {contains: g}, do: [{set: {trail: "${trail}b"}}]}
-  - on-message: {match: {text: nope}, do: [{set: {trail: "${trail}x"}}]}
-  - on-message: {do: [{set: {trail: "${trail}c"}}]}
-  - set: {trail: ">"}
-  - send: go
-  - expect: {match: {text: go}, within: 2s, name: go}
-  - send: "${trail}"
-  - close
-)",
-                                {"--target", peer.Url()});
-  nlohmann::json seen = peer.Stop();
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  ASSERT_EQ(seen.size(), 1u);
-  EXPECT_EQ(RecordedTexts(seen[0]), (std::vector<std::string>{"go", ">abc"}));
-}
-
-TEST(OnOpenStep, FiresOncePerOpenedConnection) {
-  RecorderPeer peer;
-  ASSERT_GT(peer.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: on-open
-target: builtin:echo
-steps:
-  - connect:
-      url: /open
-      count: 2
-      steps:
-        - on-open: {do: [{send: "open ${conn}"}]}
-        - expect: {match: {contains: open}, within: 2s, name: opened}
-        - close
-)",
-                                {"--target", peer.Url()});
-  nlohmann::json seen = peer.Stop();
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Passes("opened"), 2u);
-  std::multiset<std::string> got;
-  for (const auto& c : seen)
-    for (const auto& t : RecordedTexts(c)) got.insert(t);
-  EXPECT_EQ(got, (std::multiset<std::string>{"open 0", "open 1"}));
-}
-
-TEST(OnCloseStep, FiresWhenTheServerClosesAndCanSendToANamedConnection) {
-  RecorderPeer peer;
-  ASSERT_GT(peer.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: on-close
-target: builtin:echo
-steps:
-  - connect: {url: /control, name: control}
-  - connect:
-      url: /close-after/1
-      steps:
-        - on-close:
-            do:
-              - send: {text: "closed ${conn}", to: control}
-              - fail: {message: "closed by the server", name: closed}
-        - send: trigger
-  - after: {delay: 1s, do: [close]}
-)",
-                                {"--target", peer.Url()});
-  nlohmann::json seen = peer.Stop();
-  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
-  EXPECT_EQ(run.Fails("closed"), 1u);
-  EXPECT_EQ(run.LastFailure("closed"), "closed by the server");
-  EXPECT_EQ(run.Counter(MetricId::kWsCloseCodes, {{"code", "4001"}}), 1);
-  ASSERT_EQ(seen.size(), 2u) << seen.dump();
-  for (const auto& c : seen) {
-    if (c["path"] == "/control") {
-      EXPECT_EQ(RecordedTexts(c), std::vector<std::string>{"closed 0"});
-      EXPECT_EQ(c["close_code"], 1000);
-    } else {
-      EXPECT_EQ(RecordedTexts(c), std::vector<std::string>{"trigger"});
-    }
-  }
-}
-
-// A loopback port that refuses connections for as long as this lives: bound, not listening.
-class RefusingPort {
- public:
-  RefusingPort()
-      : server_({"/usr/bin/python3", "-c",
-                 "import socket,time;s=socket.socket();s.bind(('127.0.0.1',0));"
-                 "print('listening on ws://127.0.0.1:%d'%s.getsockname()[1],flush=True);"
-                 "time.sleep(60)"}) {}
-  std::string Url() const { return "ws://127.0.0.1:" + std::to_string(server_.port()); }
-  int port() const { return server_.port(); }
-
- private:
-  ServerProcess server_;
-};
-
-TEST(OnErrorStep, FiresWhenTheConnectionIsRefused) {
-  RefusingPort refusing;
-  ASSERT_GT(refusing.port(), 0);
-  ScenarioRun run = RunScenario(R"(name: on-error
+  ScenarioRun run = RunScenario(R"(name: close
 target: builtin:echo
 load: {vus: 2, iterations: 1}
 steps:
   - connect:
-      url: /refused
+      url: /coded/${vu}
       steps:
-        - on-error: {do: [{fail: {message: "VU ${vu} could not connect", name: conn-error}}]}
-        - send: never
+        - close: {code: 4000, reason: "done ${vu}"}
+  - connect:
+      url: /plain/${vu}
+      steps: [close]
+  - connect:
+      url: /short/${vu}
+      steps: [{close: 4002}]
 )",
-                                {"--target", refusing.Url()});
+                                {"--target", peer.Url()});
+  nlohmann::json seen = peer.Stop();
   ASSERT_EQ(run.process.exit_code, 0) << run.Output();
   EXPECT_EQ(run.Counter(MetricId::kIterations), 2);
-  EXPECT_EQ(run.Errors("refused"), 2u) << run.DescribeErrors();
-  EXPECT_EQ(run.Counter(MetricId::kWsMsgsSent), 0);
-  // docs/language.md: "on-error fires when the connection cannot be opened (refused, ...)".
-  EXPECT_EQ(run.Fails("conn-error"), 2u)
-      << "on-error in a connection's steps never fired for a refused connection";
+  // The server echoes the close code; the client counts the code it got back.
+  EXPECT_EQ(run.Counter(MetricId::kWsCloseCodes, {{"code", "4000"}}), 2);
+  EXPECT_EQ(run.Counter(MetricId::kWsCloseCodes, {{"code", "1000"}}), 2);
+  EXPECT_EQ(run.Counter(MetricId::kWsCloseCodes, {{"code", "4002"}}), 2);
+  ASSERT_EQ(seen.size(), 6u) << seen.dump();
+  for (const auto& c : seen) {
+    std::string path = c["path"];
+    std::string vu = path.substr(path.rfind('/') + 1);
+    if (path.rfind("/coded/", 0) == 0) {
+      EXPECT_EQ(c["close_code"], 4000) << c.dump();
+      EXPECT_EQ(c["close_reason"], "done " + vu) << c.dump();
+    } else if (path.rfind("/plain/", 0) == 0) {
+      EXPECT_EQ(c["close_code"], 1000) << c.dump();
+      EXPECT_EQ(c["close_reason"], "") << c.dump();
+    } else {
+      EXPECT_EQ(c["close_code"], 4002) << c.dump();
+    }
+  }
+}
+
+TEST(PingStep, ServerPingsAreAnsweredAutomatically) {
+  ServeProcess chaos("chaos");
+  ASSERT_GT(chaos.port(), 0);
+  ScenarioRun run = RunScenario(R"(name: server-ping
+target: builtin:echo
+steps:
+  - connect: /ping/50
+  - sleep: 600ms
+  - close
+)",
+                                {"--target", chaos.Url()});
+  nlohmann::json counts = chaos.Stop();
+  ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+  ASSERT_TRUE(counts.is_object());
+  EXPECT_GE(counts["pings_sent"].get<int>(), 5) << counts.dump();
+  // A ping in flight when the client closes may go unanswered.
+  EXPECT_GE(counts["pongs_received"].get<int>(), counts["pings_sent"].get<int>() - 1)
+      << counts.dump();
+  EXPECT_TRUE(run.result.shard.errors().empty()) << run.DescribeErrors();
 }
 
 }  // namespace

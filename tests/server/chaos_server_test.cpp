@@ -161,7 +161,8 @@ print("eof" if s1.recv(100) == b"" else "data", flush=True)
   ASSERT_TRUE(client);
   std::string line;
   ASSERT_TRUE(client->ReadLine(&line, std::chrono::seconds(10)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The server has read the upgrade request: the connection is silent on its side.
+  ASSERT_TRUE(testing::WaitUntilRequestsRead(server_->port(), 1, std::chrono::seconds(10)));
   auto start = std::chrono::steady_clock::now();
   server_->Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));

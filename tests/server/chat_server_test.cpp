@@ -58,7 +58,8 @@ class PythonChat : public ChatServer {
   }
   int port() const override { return port_; }
   json FinalCounts() override {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // The client has closed its sockets; the server sees the closes a moment later.
+    EXPECT_TRUE(testing::WaitUntilConnectionsEnd(port_, std::chrono::seconds(10)));
     kill(child_->pid(), SIGTERM);
     std::string line;
     EXPECT_TRUE(child_->ReadLine(&line, std::chrono::seconds(10)));

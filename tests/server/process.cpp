@@ -9,7 +9,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 namespace wsyaml::testing {
@@ -23,7 +25,67 @@ int ExitCodeOf(int status) {
   return -1;
 }
 
+/// A TCP socket from /proc/net/tcp{,6}.
+struct TcpSocket {
+  int local_port = 0;
+  int state = 0;        ///< 1 established, 8 close-wait, 10 listen, ...
+  uint64_t unread = 0;  ///< bytes received but not yet read by the owner
+};
+
+std::vector<TcpSocket> TcpSockets() {
+  std::vector<TcpSocket> sockets;
+  for (const char* path : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream file(path);
+    std::string line;
+    std::getline(file, line);  // the header
+    while (std::getline(file, line)) {
+      // "  0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 ..."
+      char local[64], remote[64];
+      unsigned state = 0;
+      unsigned long tx = 0, rx = 0;
+      if (std::sscanf(line.c_str(), " %*d: %63s %63s %x %lx:%lx", local, remote, &state, &tx,
+                      &rx) != 5)
+        continue;
+      const char* colon = std::strrchr(local, ':');
+      if (!colon) continue;
+      sockets.push_back(
+          {static_cast<int>(std::strtol(colon + 1, nullptr, 16)), static_cast<int>(state), rx});
+    }
+  }
+  return sockets;
+}
+
+bool PollUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
 }  // namespace
+
+bool WaitUntilConnectionsEnd(int port, std::chrono::milliseconds timeout) {
+  return PollUntil(
+      [port] {
+        for (const TcpSocket& s : TcpSockets())
+          if (s.local_port == port && (s.state == 1 || s.state == 8)) return false;
+        return true;
+      },
+      timeout);
+}
+
+bool WaitUntilRequestsRead(int port, int n, std::chrono::milliseconds timeout) {
+  return PollUntil(
+      [port, n] {
+        int read = 0;
+        for (const TcpSocket& s : TcpSockets())
+          if (s.local_port == port && s.state == 1 && s.unread == 0) ++read;
+        return read >= n;
+      },
+      timeout);
+}
 
 std::string ServerTestDir() { return std::string(WSYAML_SOURCE_DIR) + "/tests/server"; }
 

@@ -51,6 +51,16 @@ std::string RunPythonSource(const std::string& source, const std::vector<std::st
                             int* exit_code,
                             std::chrono::milliseconds timeout = std::chrono::seconds(40));
 
+/// Waits until every connection to the server on loopback port `port` has ended on the
+/// server's side (no server socket established or half-closed, per /proc/net/tcp{,6}), so the
+/// server has read everything its clients sent. Polls every 5 ms; false after `timeout`.
+bool WaitUntilConnectionsEnd(int port, std::chrono::milliseconds timeout);
+
+/// Waits until `n` connections to the server on loopback port `port` are established and the
+/// server has read all they sent (nothing left unread in the sockets). Polls every 5 ms;
+/// false after `timeout`.
+bool WaitUntilRequestsRead(int port, int n, std::chrono::milliseconds timeout);
+
 /// Parses "listening on ws://HOST:PORT" (or "refusing on ws://...") into PORT; 0 if the line
 /// is not like that.
 int PortFromListeningLine(const std::string& line);

@@ -53,7 +53,8 @@ TEST_F(ServeCommandTest, ChatServesUntilSigintThenPrintsCounts) {
   int exit_code = 0;
   std::string out = testing::RunPythonScript("chat_check.py", {std::to_string(port)}, &exit_code);
   ASSERT_EQ(exit_code, 0) << out;
-  usleep(200 * 1000);  // the closes reach the server
+  // The closes reach the server.
+  ASSERT_TRUE(testing::WaitUntilConnectionsEnd(port, std::chrono::seconds(10)));
   json counts = StopAndCount(*server, SIGINT, &exit_code);
   EXPECT_EQ(exit_code, 0);
   EXPECT_EQ(counts["connections"], 3);
@@ -91,7 +92,7 @@ run(main())
                                              {std::to_string(port)}, &exit_code);
   ASSERT_EQ(exit_code, 0) << out;
   EXPECT_EQ(out, "60\n");
-  usleep(200 * 1000);
+  ASSERT_TRUE(testing::WaitUntilConnectionsEnd(port, std::chrono::seconds(10)));
   json counts = StopAndCount(*server, SIGTERM, &exit_code);
   EXPECT_EQ(exit_code, 0);
   EXPECT_EQ(counts["connections"], 60);

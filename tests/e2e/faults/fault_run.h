@@ -3,8 +3,10 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -33,14 +35,18 @@ inline constexpr int kHealthyIterations = 4;
 
 /// A scenario file with the healthy scenario and a `fault` scenario made of `fault_load`
 /// (a flow mapping) and `fault_steps` (YAML lines indented for a `steps:` list, 6 spaces).
-inline std::string FaultScenario(const std::string& target, const std::string& fault_load,
+/// Every VU starts at once (ramp-up 0s): spreading the starts over the default second tells
+/// nothing about faults and made each test a second longer.
+inline std::string FaultScenario(const std::string& target, std::string fault_load,
                                  const std::string& fault_steps) {
+  if (!fault_load.empty() && fault_load.back() == '}')
+    fault_load.insert(fault_load.size() - 1, ", ramp-up: 0s");
   return "name: faults\ntarget: " + target +
          "\nscenarios:\n"
          "  healthy:\n"
          "    load: {vus: " +
          std::to_string(kHealthyVus) + ", iterations: " + std::to_string(kHealthyIterations) +
-         "}\n"
+         ", ramp-up: 0s}\n"
          "    steps:\n"
          "      - connect: /echo\n"
          "      - send: \"ok ${vu} ${iter}\"\n"
@@ -149,6 +155,26 @@ inline void ExpectHealthyCarriedOn(const FaultRun& run) {
   EXPECT_EQ(check->second.passes, static_cast<uint64_t>(iterations));
   EXPECT_EQ(check->second.fails, 0u) << check->second.last_failure;
   EXPECT_NE(run.junit.find("name=\"healthy-echo\" time=\"0\"/>"), std::string::npos) << run.junit;
+}
+
+/// The inode of `path`, or 0 when there is no such file.
+inline ino_t InodeOf(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+/// The temporary files of atomic writes (NAME.tmp.XXXXXX) in `dir` whose name starts with
+/// `prefix`; `remove` deletes them (a killed run leaves them behind).
+inline bool TempFilesIn(const std::string& dir, const std::string& prefix, bool remove = false) {
+  bool found = false;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.find(".tmp.") == std::string::npos) continue;
+    found = true;
+    if (remove) std::filesystem::remove(entry.path(), ec);
+  }
+  return found;
 }
 
 }  // namespace wsyaml::testing
