@@ -35,9 +35,8 @@ std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter
 /// "p(95)", "avg", "count", ... as k6 writes the aggregate.
 std::string AggregateLabel(graph::Threshold::Aggregate aggregate, double percentile);
 
-/// Checks that the metric exists and the aggregate applies to its type (p(N) needs a trend,
-/// rate a counter or rate, ...). On failure sets *error to one line and returns false.
-/// For the compiler: a threshold that can never be evaluated is a compile error.
+/// Checks that the metric exists and the aggregate applies to its type, by the catalog's rule
+/// (catalog::CheckAggregate). On failure sets *error to one line and returns false.
 bool ValidateThreshold(const graph::Threshold& threshold, std::string* error);
 
 /// The value of `aggregate` over the series of `id` whose tags include every pair of
