@@ -42,6 +42,10 @@ std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter
   return out + "}";
 }
 
+std::string ThresholdTarget(const graph::Threshold& threshold) {
+  return ThresholdTarget(threshold.metric, threshold.filter);
+}
+
 bool ValidateThreshold(const graph::Threshold& threshold, std::string* error) {
   return catalog::CheckAggregate(threshold.metric, catalog::ToAggregate(threshold.aggregate),
                                  threshold.percentile, error);
@@ -115,15 +119,7 @@ double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
 ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard& shard,
                                   const TagRegistry& tags, double duration_s) {
   ThresholdResult r;
-  r.metric = threshold.metric;
-  r.filter = threshold.filter;
-  r.source = threshold.source;
-  r.aggregate = threshold.aggregate;
-  r.percentile = threshold.percentile;
-  r.op = threshold.op;
-  r.value = threshold.value;
-  r.abort_on_fail = threshold.abort_on_fail;
-  r.pos = threshold.pos;
+  r.threshold = threshold;
   if (!ValidateThreshold(threshold, &r.error)) return r;
   MetricId id;
   FindMetric(threshold.metric, &id);
