@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Installs what wsyaml needs from Debian 12 (only what is missing), then configures and builds
 # a Release build into build/. Idempotent and non-interactive.
-#   tools/setup.sh            # packages + Release build in build/
-#   BUILD_DIR=x BUILD_TYPE=Debug CMAKE_ARGS="..." tools/setup.sh
+#   tools/setup.sh            # build packages + the wsyaml binary in build/ (README command 1)
+#   tools/setup.sh --tests    # also the test packages (gtest, valijson, python, clang, chromium)
+#                             # and every target, warnings as errors (what tools/test.sh runs)
+#   BUILD_DIR=x BUILD_TYPE=Debug CMAKE_ARGS="..." tools/setup.sh [--tests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests=0
+[[ ${1:-} == --tests ]] && tests=1
 
 packages=(
   cmake g++ make pkg-config
   libyaml-cpp-dev libwebsocketpp-dev libasio-dev nlohmann-json3-dev libcli11-dev libssl-dev libre2-dev
-  libgtest-dev libgmock-dev libvalijson-dev
-  python3 python3-websockets openssl
-  clang libclang-rt-14-dev
 )
-if [[ ${WSYAML_WITH_BROWSER:-1} == 1 ]]; then packages+=(chromium); fi
+if ((tests)); then
+  packages+=(
+    libgtest-dev libgmock-dev libvalijson-dev
+    python3 python3-websockets openssl
+    clang libclang-rt-14-dev
+  )
+  if [[ ${WSYAML_WITH_BROWSER:-1} == 1 ]]; then packages+=(chromium); fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,7 +38,19 @@ fi
 
 build_dir=${BUILD_DIR:-build}
 build_type=${BUILD_TYPE:-Release}
+options=()
+if ((tests)); then
+  options=(-DWSYAML_TESTS=ON -DWSYAML_WERROR=ON)
+elif [[ ! -f $build_dir/CMakeCache.txt ]]; then
+  # A first build for a user: no tests, so no test packages. A build dir that tools/test.sh
+  # configured keeps its tests (only the wsyaml target is built below).
+  options=(-DWSYAML_TESTS=OFF)
+fi
 # shellcheck disable=SC2086
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" ${CMAKE_ARGS:-} >/dev/null
-cmake --build "$build_dir" -j"$(nproc)"
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" "${options[@]}" ${CMAKE_ARGS:-} >/dev/null
+if ((tests)); then
+  cmake --build "$build_dir" -j"$(nproc)"
+else
+  cmake --build "$build_dir" -j"$(nproc)" --target wsyaml
+fi
 echo "setup: built $build_dir/wsyaml ($build_type)"

@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
       AddSchemaCommand, AddMergeCommand, AddCompareCommand,
   };
   CLI::App app{"wsyaml: WebSocket load and regression tests written as YAML"};
-  app.set_version_flag("--version", "wsyaml 0.1.0");
+  app.set_version_flag("--version", "wsyaml " WSYAML_VERSION);
   app.require_subcommand(1);
   int exit_code = kExitOk;
   for (CommandAdder add : kCommands) add(app, exit_code);

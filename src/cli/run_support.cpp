@@ -244,7 +244,7 @@ bool AbortWatch::ShouldAbort(std::chrono::milliseconds elapsed, const metrics::S
     metrics::ThresholdResult result =
         metrics::EvaluateThreshold(threshold, cumulative, tags, elapsed.count() / 1000.0);
     if (result.has_data && !result.passed) {
-      std::cerr << "\nwsyaml: threshold " << result.metric << ": " << result.source
+      std::cerr << "\nwsyaml: threshold " << threshold.metric << ": " << threshold.source
                 << " failed; aborting the run (abort-on-fail)\n";
       aborted_ = true;
       return true;

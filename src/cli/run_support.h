@@ -17,7 +17,7 @@
 namespace wsyaml::cli {
 
 /// The tool's version, written into result files.
-inline constexpr const char* kVersion = "0.1.0";
+inline constexpr const char* kVersion = WSYAML_VERSION;
 
 /// Flags of `wsyaml run`.
 struct RunOptions {

@@ -164,9 +164,9 @@ void CompareNamed(Builder& b, const char* section, const Map& base, const Map& c
 void CompareThresholds(Builder& b, const Result& base, const Result& cur) {
   std::map<std::string, std::pair<const ThresholdResult*, const ThresholdResult*>> all;
   for (const auto& t : base.thresholds)
-    all[ThresholdTarget(t.metric, t.filter) + " " + t.source].first = &t;
+    all[ThresholdTarget(t.threshold) + " " + t.threshold.source].first = &t;
   for (const auto& t : cur.thresholds)
-    all[ThresholdTarget(t.metric, t.filter) + " " + t.source].second = &t;
+    all[ThresholdTarget(t.threshold) + " " + t.threshold.source].second = &t;
   for (const auto& [name, pair] : all) {
     CompareRow row;
     row.section = "threshold";

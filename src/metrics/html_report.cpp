@@ -206,7 +206,7 @@ std::string ChecksAndThresholds(const Result& r) {
   if (!r.thresholds.empty()) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : r.thresholds)
-      rows.push_back({ThresholdTarget(t.metric, t.filter), t.source,
+      rows.push_back({ThresholdTarget(t.threshold), t.threshold.source,
                       t.error.empty() ? FormatObserved(t) : "error: " + t.error,
                       Verdict(t.passed)});
     out += "<h2>Thresholds</h2>" + Table({"metric", "expression", "observed", ""}, rows);

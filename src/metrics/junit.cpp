@@ -51,15 +51,16 @@ std::vector<Case> CheckCases(const Shard& shard) {
 std::vector<Case> ThresholdCases(const Result& result) {
   std::vector<Case> cases;
   for (const auto& r : result.thresholds) {
-    Case k{ThresholdTarget(r.metric, r.filter) + " " + r.source, "", ""};
+    const graph::Threshold& t = r.threshold;
+    Case k{ThresholdTarget(t) + " " + t.source, "", ""};
     if (!r.passed) {
-      k.failure = r.error.empty() ? "'" + r.source + "' failed: " + FormatObserved(r)
-                                  : "'" + r.source + "': " + r.error;
+      k.failure = r.error.empty() ? "'" + t.source + "' failed: " + FormatObserved(r)
+                                  : "'" + t.source + "': " + r.error;
       if (!r.has_data && r.error.empty()) k.failure += " (no samples)";
       k.details = k.failure;
-      if (r.pos.line > 0)
-        k.details += "\nat " + result.source_file + ":" + std::to_string(r.pos.line) + ":" +
-                     std::to_string(r.pos.column);
+      if (t.pos.line > 0)
+        k.details += "\nat " + result.source_file + ":" + std::to_string(t.pos.line) + ":" +
+                     std::to_string(t.pos.column);
     }
     cases.push_back(std::move(k));
   }

@@ -1,52 +1,8 @@
 #include "metrics/metrics.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace wsyaml::metrics {
-namespace {
-
-constexpr MetricInfo kInfos[] = {
-    {"ws_connecting", MetricType::kTrend, Unit::kMicros},
-    {"ws_session_duration", MetricType::kTrend, Unit::kMicros},
-    {"ws_sessions", MetricType::kCounter, Unit::kNone},
-    {"ws_msgs_sent", MetricType::kCounter, Unit::kNone},
-    {"ws_msgs_received", MetricType::kCounter, Unit::kNone},
-    {"ws_ping", MetricType::kTrend, Unit::kMicros},
-    {"data_sent", MetricType::kCounter, Unit::kBytes},
-    {"data_received", MetricType::kCounter, Unit::kBytes},
-    {"iterations", MetricType::kCounter, Unit::kNone},
-    {"iteration_duration", MetricType::kTrend, Unit::kMicros},
-    {"interrupted_iterations", MetricType::kCounter, Unit::kNone},
-    {"dropped_iterations", MetricType::kCounter, Unit::kNone},
-    {"vus", MetricType::kGauge, Unit::kNone},
-    {"vus_max", MetricType::kGauge, Unit::kNone},
-    {"checks", MetricType::kRate, Unit::kNone},
-    {"ws_reply_time", MetricType::kTrend, Unit::kMicros},
-    {"ws_delivery_time", MetricType::kTrend, Unit::kMicros},
-    {"ws_errors", MetricType::kCounter, Unit::kNone},
-    {"ws_open", MetricType::kGauge, Unit::kNone},
-    {"ws_reconnects", MetricType::kCounter, Unit::kNone},
-    {"ws_close_codes", MetricType::kCounter, Unit::kNone},
-    {"ws_tls_handshaking", MetricType::kTrend, Unit::kMicros},
-    {"timer_lateness", MetricType::kTrend, Unit::kMicros},
-};
-static_assert(sizeof(kInfos) / sizeof(kInfos[0]) == static_cast<size_t>(MetricId::kCount),
-              "one MetricInfo per MetricId, in enum order");
-
-}  // namespace
-
-const MetricInfo& Info(MetricId id) { return kInfos[static_cast<size_t>(id)]; }
-
-bool FindMetric(const std::string& name, MetricId* id) {
-  for (size_t i = 0; i < static_cast<size_t>(MetricId::kCount); ++i) {
-    if (name == kInfos[i].name) {
-      *id = static_cast<MetricId>(i);
-      return true;
-    }
-  }
-  return false;
-}
 
 TagRegistry::TagRegistry(const TagRegistry& other) {
   std::lock_guard<std::mutex> lock(other.mutex_);

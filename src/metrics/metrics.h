@@ -12,54 +12,19 @@
 #include <utility>
 #include <vector>
 
+#include "catalog/catalog.h"
 #include "metrics/histogram.h"
 
 namespace wsyaml::metrics {
 
-/// Every metric the tool produces. Names follow k6 where k6 has one.
-enum class MetricId : uint16_t {
-  kWsConnecting,           ///< trend, µs: TCP + TLS + handshake
-  kWsSessionDuration,      ///< trend, µs: open to close
-  kWsSessions,             ///< counter: connections attempted
-  kWsMsgsSent,             ///< counter: messages sent
-  kWsMsgsReceived,         ///< counter: messages received
-  kWsPing,                 ///< trend, µs: ping to pong
-  kDataSent,               ///< counter, bytes (payload + framing estimate)
-  kDataReceived,           ///< counter, bytes
-  kIterations,             ///< counter: completed iterations
-  kIterationDuration,      ///< trend, µs
-  kInterruptedIterations,  ///< counter: iterations cut by the end of the test
-  kDroppedIterations,      ///< counter: arrivals that found no free VU
-  kVus,                    ///< gauge: VUs running now
-  kVusMax,                 ///< gauge: VUs allocated
-  kChecks,                 ///< rate: passed / all
-  kWsReplyTime,            ///< trend, µs: send to matching message
-  kWsDeliveryTime,         ///< trend, µs: timestamp in message to receipt
-  kWsErrors,               ///< counter, by kind
-  kWsOpen,                 ///< gauge: sockets open now
-  kWsReconnects,           ///< counter
-  kWsCloseCodes,           ///< counter per close code (tag `code`)
-  kWsTlsHandshaking,       ///< trend, µs: the TLS handshake of wss:// (also in ws_connecting)
-  kTimerLateness,          ///< trend, µs: how late `every` and `after` bodies ran
-  kCount                   ///< number of metrics; not a metric
-};
-
-/// How a metric aggregates.
-enum class MetricType { kCounter, kTrend, kRate, kGauge };
-/// What a metric's values mean.
-enum class Unit { kNone, kMicros, kBytes };
-
-/// Static facts about a metric.
-struct MetricInfo {
-  const char* name;
-  MetricType type;
-  Unit unit;
-};
-
-/// Name, type and unit of `id`.
-const MetricInfo& Info(MetricId id);
-/// Looks a metric up by its name ("ws_connecting"); false when unknown.
-bool FindMetric(const std::string& name, MetricId* id);
+// The metric catalog (names, types, units) lives in src/catalog; these keep metrics::MetricId
+// and friends working for the rest of the code.
+using catalog::FindMetric;
+using catalog::Info;
+using catalog::MetricId;
+using catalog::MetricInfo;
+using catalog::MetricType;
+using catalog::Unit;
 
 /// Interned tag sets ("name=echo,scenario=default"): ids are cheap to store per sample.
 /// Id 0 is the empty tag set. Thread-safe; call at setup, not per sample.

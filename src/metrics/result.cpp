@@ -18,7 +18,6 @@ using ojson = nlohmann::ordered_json;  // keeps the written order: metadata firs
 using Agg = graph::Threshold::Aggregate;
 using Op = graph::Threshold::Op;
 
-constexpr const char* kTypeNames[] = {"counter", "trend", "rate", "gauge"};
 constexpr const char* kAggNames[] = {"percentile", "avg", "min", "max", "med", "count", "rate"};
 constexpr const char* kOpNames[] = {"<", "<=", ">", ">=", "==", "!="};
 
@@ -49,7 +48,7 @@ ojson SeriesJson(MetricId id, const std::vector<std::pair<std::string, std::stri
                  const Series& s) {
   const MetricInfo& info = Info(id);
   ojson j = {{"metric", info.name},
-             {"type", kTypeNames[static_cast<int>(info.type)]},
+             {"type", catalog::TypeName(info.type)},
              {"tags", TagsJson(tags)},
              {"count", s.count},
              {"sum", s.sum}};
@@ -73,39 +72,41 @@ ojson SeriesJson(MetricId id, const std::vector<std::pair<std::string, std::stri
 }
 
 ojson ThresholdJson(const ThresholdResult& r) {
-  return {{"metric", r.metric},
-          {"filter", TagsJson(r.filter)},
-          {"source", r.source},
-          {"aggregate", kAggNames[static_cast<int>(r.aggregate)]},
-          {"percentile", r.percentile},
-          {"op", kOpNames[static_cast<int>(r.op)]},
-          {"value", r.value},
+  const graph::Threshold& t = r.threshold;
+  return {{"metric", t.metric},
+          {"filter", TagsJson(t.filter)},
+          {"source", t.source},
+          {"aggregate", kAggNames[static_cast<int>(t.aggregate)]},
+          {"percentile", t.percentile},
+          {"op", kOpNames[static_cast<int>(t.op)]},
+          {"value", t.value},
           {"passed", r.passed},
           {"observed", r.observed},
           {"has_data", r.has_data},
-          {"abort_on_fail", r.abort_on_fail},
+          {"abort_on_fail", t.abort_on_fail},
           {"error", r.error},
-          {"line", r.pos.line},
-          {"column", r.pos.column}};
+          {"line", t.pos.line},
+          {"column", t.pos.column}};
 }
 
 ThresholdResult ThresholdFromJson(const json& j) {
   ThresholdResult r;
-  r.metric = j.at("metric").get<std::string>();
-  r.filter = TagsFromJson(j.at("filter"));
-  r.source = j.at("source").get<std::string>();
-  if (!EnumFromName(j.at("aggregate").get<std::string>(), kAggNames, &r.aggregate) ||
-      !EnumFromName(j.at("op").get<std::string>(), kOpNames, &r.op))
-    throw std::runtime_error("threshold '" + r.source + "': unknown aggregate or op");
-  r.percentile = j.at("percentile").get<double>();
-  r.value = j.at("value").get<double>();
+  graph::Threshold& t = r.threshold;
+  t.metric = j.at("metric").get<std::string>();
+  t.filter = TagsFromJson(j.at("filter"));
+  t.source = j.at("source").get<std::string>();
+  if (!EnumFromName(j.at("aggregate").get<std::string>(), kAggNames, &t.aggregate) ||
+      !EnumFromName(j.at("op").get<std::string>(), kOpNames, &t.op))
+    throw std::runtime_error("threshold '" + t.source + "': unknown aggregate or op");
+  t.percentile = j.at("percentile").get<double>();
+  t.value = j.at("value").get<double>();
+  t.abort_on_fail = j.value("abort_on_fail", false);
+  t.pos.line = j.value("line", 0);
+  t.pos.column = j.value("column", 0);
   r.passed = j.at("passed").get<bool>();
   r.observed = j.at("observed").get<double>();
   r.has_data = j.value("has_data", false);
-  r.abort_on_fail = j.value("abort_on_fail", false);
   r.error = j.value("error", "");
-  r.pos.line = j.value("line", 0);
-  r.pos.column = j.value("column", 0);
   return r;
 }
 
@@ -134,20 +135,6 @@ void SeriesFromJson(const json& j, TagRegistry* tags, Shard* shard) {
 }
 
 }  // namespace
-
-graph::Threshold ThresholdOf(const ThresholdResult& r) {
-  graph::Threshold t;
-  t.metric = r.metric;
-  t.filter = r.filter;
-  t.source = r.source;
-  t.aggregate = r.aggregate;
-  t.percentile = r.percentile;
-  t.op = r.op;
-  t.value = r.value;
-  t.abort_on_fail = r.abort_on_fail;
-  t.pos = r.pos;
-  return t;
-}
 
 ojson ToJson(const Result& r) {
   ojson series = ojson::array();
@@ -233,9 +220,10 @@ void MergeResult(const Result& other, Result* into) {
 
   std::vector<graph::Threshold> thresholds;
   auto add_unique = [&](const ThresholdResult& r) {
+    const graph::Threshold& add = r.threshold;
     for (const auto& t : thresholds)
-      if (t.metric == r.metric && t.filter == r.filter && t.source == r.source) return;
-    thresholds.push_back(ThresholdOf(r));
+      if (t.metric == add.metric && t.filter == add.filter && t.source == add.source) return;
+    thresholds.push_back(add);
   };
   for (const auto& r : into->thresholds) add_unique(r);
   for (const auto& r : other.thresholds) add_unique(r);

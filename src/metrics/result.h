@@ -58,7 +58,4 @@ bool WriteResultFile(const std::string& path, const Result& result, std::string*
 /// Reads a result file; errors name the file.
 bool ReadResultFile(const std::string& path, Result* out, std::string* error);
 
-/// The graph::Threshold a result was evaluated from (to re-evaluate it on other data).
-graph::Threshold ThresholdOf(const ThresholdResult& result);
-
 }  // namespace wsyaml::metrics

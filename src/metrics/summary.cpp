@@ -70,7 +70,7 @@ std::string Mark(const std::string& metric, const graph::Tags& filter,
                  const std::vector<ThresholdResult>& results) {
   bool any = false, failed = false;
   for (const auto& r : results) {
-    if (r.metric != metric || r.filter != filter) continue;
+    if (r.threshold.metric != metric || r.threshold.filter != filter) continue;
     any = true;
     failed |= !r.passed;
   }
@@ -105,7 +105,7 @@ std::vector<Row> MetricRows(const SummaryInput& in) {
   for (const auto& [key, series] : in.shard->series()) present[Info(key.first).name] = key.first;
   for (const auto& r : in.thresholds) {
     MetricId id;
-    if (FindMetric(r.metric, &id)) present[r.metric] = id;
+    if (FindMetric(r.threshold.metric, &id)) present[r.threshold.metric] = id;
   }
   std::vector<Row> rows;
   for (const auto& [name, id] : present) {
@@ -116,7 +116,8 @@ std::vector<Row> MetricRows(const SummaryInput& in) {
     rows.push_back({Mark(name, {}, in.thresholds), name, columns, trend});
     std::set<graph::Tags> filters;
     for (const auto& r : in.thresholds)
-      if (r.metric == name && !r.filter.empty()) filters.insert(r.filter);
+      if (r.threshold.metric == name && !r.threshold.filter.empty())
+        filters.insert(r.threshold.filter);
     for (const auto& filter : filters) rows.push_back(SubRow(in, id, name, filter, trend));
   }
   return rows;
@@ -162,8 +163,8 @@ void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* 
   if (results.empty()) return;
   *out += "   THRESHOLDS\n";
   for (const auto& r : results) {
-    *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.metric, r.filter) +
-            " '" + r.source + "' ";
+    *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.threshold) + " '" +
+            r.threshold.source + "' ";
     *out += r.error.empty() ? FormatObserved(r) : "error: " + r.error;
     if (r.error.empty() && !r.has_data) *out += " (no samples)";
     *out += "\n";
@@ -205,14 +206,15 @@ std::string FormatTrendValues(const Histogram& histogram, const std::vector<doub
 }
 
 std::string FormatObserved(const ThresholdResult& r) {
-  std::string label = AggregateLabel(r.aggregate, r.percentile) + "=";
+  const graph::Threshold& t = r.threshold;
+  std::string label = AggregateLabel(t.aggregate, t.percentile) + "=";
   MetricId id;
-  if (!FindMetric(r.metric, &id)) return label + FormatNumber(r.observed);
+  if (!FindMetric(t.metric, &id)) return label + FormatNumber(r.observed);
   const MetricInfo& info = Info(id);
-  if (info.type == MetricType::kRate && r.aggregate == Agg::kRate)
+  if (info.type == MetricType::kRate && t.aggregate == Agg::kRate)
     return label + FormatPercent(r.observed);
-  if (r.aggregate == Agg::kRate) return label + FormatNumber(r.observed) + "/s";
-  if (r.aggregate == Agg::kCount)
+  if (t.aggregate == Agg::kRate) return label + FormatNumber(r.observed) + "/s";
+  if (t.aggregate == Agg::kCount)
     return label + (info.unit == Unit::kBytes ? FormatBytes(r.observed) : FormatNumber(r.observed));
   if (info.unit == Unit::kMicros) return label + FormatMicros(r.observed);
   return label + FormatNumber(r.observed);

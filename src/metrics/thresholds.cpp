@@ -1,61 +1,11 @@
 #include "metrics/thresholds.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace wsyaml::metrics {
 namespace {
 
 using Agg = graph::Threshold::Aggregate;
-
-const char* AggregateName(Agg a) {
-  switch (a) {
-    case Agg::kPercentile:
-      return "p(N)";
-    case Agg::kAvg:
-      return "avg";
-    case Agg::kMin:
-      return "min";
-    case Agg::kMax:
-      return "max";
-    case Agg::kMed:
-      return "med";
-    case Agg::kCount:
-      return "count";
-    case Agg::kRate:
-      return "rate";
-  }
-  return "?";
-}
-
-const char* TypeName(MetricType t) {
-  switch (t) {
-    case MetricType::kCounter:
-      return "counter";
-    case MetricType::kTrend:
-      return "trend";
-    case MetricType::kRate:
-      return "rate";
-    case MetricType::kGauge:
-      return "gauge";
-  }
-  return "?";
-}
-
-// Which aggregates k6 offers per metric type (gauges: k6's `value`, here min/max/avg).
-bool Applies(MetricType type, Agg a) {
-  switch (type) {
-    case MetricType::kTrend:
-      return a != Agg::kRate;
-    case MetricType::kCounter:
-      return a == Agg::kCount || a == Agg::kRate;
-    case MetricType::kRate:
-      return a == Agg::kRate || a == Agg::kCount;
-    case MetricType::kGauge:
-      return a == Agg::kMin || a == Agg::kMax || a == Agg::kAvg;
-  }
-  return false;
-}
 
 bool Compare(double observed, graph::Threshold::Op op, double value) {
   using Op = graph::Threshold::Op;
@@ -79,12 +29,7 @@ bool Compare(double observed, graph::Threshold::Op op, double value) {
 }  // namespace
 
 std::string AggregateLabel(Agg aggregate, double percentile) {
-  if (aggregate == Agg::kPercentile) {
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "p(%g)", percentile);
-    return buf;
-  }
-  return AggregateName(aggregate);
+  return catalog::AggregateLabel(catalog::ToAggregate(aggregate), percentile);
 }
 
 std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter) {
@@ -97,24 +42,13 @@ std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter
   return out + "}";
 }
 
+std::string ThresholdTarget(const graph::Threshold& threshold) {
+  return ThresholdTarget(threshold.metric, threshold.filter);
+}
+
 bool ValidateThreshold(const graph::Threshold& threshold, std::string* error) {
-  MetricId id;
-  if (!FindMetric(threshold.metric, &id)) {
-    *error = "unknown metric '" + threshold.metric + "'";
-    return false;
-  }
-  const MetricInfo& info = Info(id);
-  if (!Applies(info.type, threshold.aggregate)) {
-    *error = std::string(AggregateName(threshold.aggregate)) + " does not apply to " +
-             TypeName(info.type) + " metric '" + threshold.metric + "'";
-    return false;
-  }
-  if (threshold.aggregate == Agg::kPercentile &&
-      (threshold.percentile < 0 || threshold.percentile > 100)) {
-    *error = "percentile must be between 0 and 100";
-    return false;
-  }
-  return true;
+  return catalog::CheckAggregate(threshold.metric, catalog::ToAggregate(threshold.aggregate),
+                                 threshold.percentile, error);
 }
 
 bool TagsMatch(const std::vector<std::pair<std::string, std::string>>& series_tags,
@@ -185,15 +119,7 @@ double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
 ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard& shard,
                                   const TagRegistry& tags, double duration_s) {
   ThresholdResult r;
-  r.metric = threshold.metric;
-  r.filter = threshold.filter;
-  r.source = threshold.source;
-  r.aggregate = threshold.aggregate;
-  r.percentile = threshold.percentile;
-  r.op = threshold.op;
-  r.value = threshold.value;
-  r.abort_on_fail = threshold.abort_on_fail;
-  r.pos = threshold.pos;
+  r.threshold = threshold;
   if (!ValidateThreshold(threshold, &r.error)) return r;
   MetricId id;
   FindMetric(threshold.metric, &id);

@@ -12,32 +12,25 @@ namespace wsyaml::metrics {
 
 /// The verdict of one threshold expression.
 struct ThresholdResult {
-  std::string metric;  ///< e.g. ws_connecting
-  graph::Tags filter;  ///< tag filter, e.g. {name: echo}
-  std::string source;  ///< the expression as written, e.g. "p(95) < 500ms"
-  /// The aggregate compared, e.g. kPercentile.
-  graph::Threshold::Aggregate aggregate = graph::Threshold::Aggregate::kAvg;
-  double percentile = 0;  ///< for kPercentile, e.g. 95
-  /// The comparison.
-  graph::Threshold::Op op = graph::Threshold::Op::kLt;
-  double value = 0;            ///< right-hand side, in the metric's unit (µs for times)
-  bool passed = false;         ///< the expression held
-  double observed = 0;         ///< the aggregate's value, in the metric's unit (µs for times)
-  bool has_data = false;       ///< at least one sample matched the metric and filter
-  bool abort_on_fail = false;  ///< copied from the threshold
-  std::string error;           ///< set when the expression cannot apply; then passed is false
-  graph::SourcePos pos;        ///< where the expression is in the scenario
+  /// The expression evaluated, as compiled: metric, filter, source, aggregate, op, value
+  /// (in the metric's unit, µs for times), abort-on-fail and position in the scenario.
+  graph::Threshold threshold;
+  bool passed = false;    ///< the expression held
+  double observed = 0;    ///< the aggregate's value, in the metric's unit (µs for times)
+  bool has_data = false;  ///< at least one sample matched the metric and filter
+  std::string error;      ///< set when the expression cannot apply; then passed is false
 };
 
 /// "ws_connecting{name:echo}" — the metric and its filter, as k6 writes them.
 std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter);
+/// ThresholdTarget of a threshold's metric and filter.
+std::string ThresholdTarget(const graph::Threshold& threshold);
 
 /// "p(95)", "avg", "count", ... as k6 writes the aggregate.
 std::string AggregateLabel(graph::Threshold::Aggregate aggregate, double percentile);
 
-/// Checks that the metric exists and the aggregate applies to its type (p(N) needs a trend,
-/// rate a counter or rate, ...). On failure sets *error to one line and returns false.
-/// For the compiler: a threshold that can never be evaluated is a compile error.
+/// Checks that the metric exists and the aggregate applies to its type, by the catalog's rule
+/// (catalog::CheckAggregate). On failure sets *error to one line and returns false.
 bool ValidateThreshold(const graph::Threshold& threshold, std::string* error);
 
 /// The value of `aggregate` over the series of `id` whose tags include every pair of

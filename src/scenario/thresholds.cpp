@@ -4,8 +4,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "metrics/metrics.h"
-#include "metrics/thresholds.h"
+#include "catalog/catalog.h"
 #include "scenario/sections.h"
 #include "scenario/yaml_reader.h"
 
@@ -16,34 +15,27 @@ namespace {
 using Aggregate = graph::Threshold::Aggregate;
 using Op = graph::Threshold::Op;
 
-using metrics::MetricType;
-
-// What the threshold checks need to know about a metric, from the metrics library's table.
-struct MetricEntry {
-  MetricType kind;
-  bool micros;  // values are durations
-};
+using catalog::MetricInfo;
 
 // Tags the engine sets by itself, whatever the scenario says.
 const std::vector<std::string> kBuiltinTags = {"name",   "scenario", "kind", "code",
                                                "status", "check",    "url"};
 
-bool FindEntry(const std::string& name, MetricEntry* entry) {
-  metrics::MetricId id;
-  if (!metrics::FindMetric(name, &id)) return false;
-  const metrics::MetricInfo& info = metrics::Info(id);
-  *entry = MetricEntry{info.type, info.unit == metrics::Unit::kMicros};
+bool FindInfo(const std::string& name, MetricInfo* info) {
+  catalog::MetricId id;
+  if (!catalog::FindMetric(name, &id)) return false;
+  *info = catalog::Info(id);
   return true;
 }
 
 std::vector<std::string> MetricNames() {
   std::vector<std::string> names;
-  for (size_t i = 0; i < static_cast<size_t>(metrics::MetricId::kCount); ++i)
-    names.push_back(metrics::Info(static_cast<metrics::MetricId>(i)).name);
+  for (size_t i = 0; i < static_cast<size_t>(catalog::MetricId::kCount); ++i)
+    names.push_back(catalog::Info(static_cast<catalog::MetricId>(i)).name);
   return names;
 }
 
-bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t, MetricEntry* metric) {
+bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t, MetricInfo* metric) {
   static const re2::RE2 kKey(R"(\s*([A-Za-z_][A-Za-z0-9_]*)\s*(\{(.*)\})?\s*)");
   const std::string text = key.Scalar();
   std::string name, braces, filter;
@@ -52,7 +44,7 @@ bool ParseKey(Context& ctx, const YAML::Node& key, graph::Threshold* t, MetricEn
     return false;
   }
   t->metric = name;
-  if (!FindEntry(t->metric, metric)) {
+  if (!FindInfo(t->metric, metric)) {
     std::string hint = DidYouMean(t->metric, MetricNames());
     ctx.reporter.Error(Pos(key), "unknown metric '" + t->metric + "'",
                        hint.empty() ? "see docs/language.md for the metric names" : hint);
@@ -106,7 +98,32 @@ bool CheckFilter(Context& ctx, const YAML::Node& key, const graph::Threshold& t)
   return true;
 }
 
-bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& metric,
+// The aggregate of an expression ("p(95)" has `percentile` "95"), checked against the
+// catalog's rule (k6's): an aggregate that does not apply to the metric's type would fail at
+// the end of the run, so it is an error now.
+bool ParseAggregate(Context& ctx, const YAML::Node& node, const std::string& agg,
+                    const std::string& percentile, const MetricInfo& metric, graph::Threshold* t) {
+  catalog::Aggregate aggregate = catalog::Aggregate::kPercentile;
+  if (!percentile.empty()) {
+    t->percentile = std::stod(percentile);
+    if (t->percentile <= 0 || t->percentile > 100) {
+      ctx.reporter.Error(Pos(node), "percentile must be in (0, 100]");
+      return false;
+    }
+  } else if (!catalog::FindAggregate(agg, &aggregate)) {
+    ctx.reporter.Error(Pos(node), "unknown aggregate '" + agg + "'");
+    return false;
+  }
+  t->aggregate = catalog::FromAggregate<Aggregate>(aggregate);
+  std::string error;
+  if (!catalog::CheckAggregate(t->metric, aggregate, t->percentile, &error)) {
+    ctx.reporter.Error(Pos(node), error, catalog::AggregateHint(t->metric, metric.type, aggregate));
+    return false;
+  }
+  return true;
+}
+
+bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricInfo& metric,
                      graph::Threshold* t) {
   static const re2::RE2 kExpr(
       R"(\s*(p\(\s*([0-9]+(\.[0-9]+)?)\s*\)|avg|min|max|med|count|rate)\s*(<=|>=|==|!=|<|>)\s*(\S+)\s*)");
@@ -120,40 +137,16 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
   }
   t->source = node.Scalar();
   t->pos = Pos(node);
-  if (agg[0] == 'p') {
-    t->aggregate = Aggregate::kPercentile;
-    t->percentile = std::stod(percentile);
-    if (t->percentile <= 0 || t->percentile > 100) {
-      ctx.reporter.Error(Pos(node), "percentile must be in (0, 100]");
-      return false;
-    }
-  } else {
-    t->aggregate = agg == "avg"     ? Aggregate::kAvg
-                   : agg == "min"   ? Aggregate::kMin
-                   : agg == "max"   ? Aggregate::kMax
-                   : agg == "med"   ? Aggregate::kMed
-                   : agg == "count" ? Aggregate::kCount
-                                    : Aggregate::kRate;
-  }
-  bool trend_only = t->aggregate == Aggregate::kPercentile || t->aggregate == Aggregate::kMed;
-  if (trend_only && metric.kind != MetricType::kTrend) {
-    ctx.reporter.Error(Pos(node), agg + " needs a time metric; " + t->metric + " is not one",
-                       "use count, rate, min, max or avg");
-    return false;
-  }
-  if (metric.kind == MetricType::kRate && t->aggregate != Aggregate::kRate &&
-      t->aggregate != Aggregate::kCount) {
-    ctx.reporter.Error(Pos(node), t->metric + " is a rate; use rate (e.g. rate > 0.99)");
-    return false;
-  }
+  if (!ParseAggregate(ctx, node, agg, percentile, metric, t)) return false;
   t->op = op == "<"    ? Op::kLt
           : op == "<=" ? Op::kLe
           : op == ">"  ? Op::kGt
           : op == ">=" ? Op::kGe
           : op == "==" ? Op::kEq
                        : Op::kNe;
+  const bool micros = metric.unit == catalog::Unit::kMicros;
   bool duration_value =
-      metric.micros && t->aggregate != Aggregate::kCount && t->aggregate != Aggregate::kRate;
+      micros && t->aggregate != Aggregate::kCount && t->aggregate != Aggregate::kRate;
   char* end = nullptr;
   double number = std::strtod(value.c_str(), &end);
   bool bare = end == value.c_str() + value.size() && std::isfinite(number);
@@ -168,25 +161,16 @@ bool ParseExpression(Context& ctx, const YAML::Node& node, const MetricEntry& me
     t->value = static_cast<double>(d->count());
   } else if (!bare) {
     ctx.reporter.Error(Pos(node), "expected a number, got \"" + value + "\"",
-                       metric.micros ? "" : t->metric + " is not a duration");
+                       micros ? "" : t->metric + " is not a duration");
     return false;
   } else {
     t->value = number;
-  }
-  // The evaluator's own rule (k6's): an aggregate that does not apply to the metric's type
-  // would fail at the end of the run, so it is an error now.
-  std::string error;
-  if (!metrics::ValidateThreshold(*t, &error)) {
-    ctx.reporter.Error(Pos(node), error,
-                       "counters: count, rate; trends: p(N), avg, min, max, "
-                       "med, count; rates: rate; gauges: min, max, avg");
-    return false;
   }
   return true;
 }
 
 void CompileEntry(Context& ctx, const YAML::Node& key, const YAML::Node& item,
-                  const MetricEntry& metric, const graph::Threshold& base) {
+                  const MetricInfo& metric, const graph::Threshold& base) {
   graph::Threshold t = base;
   if (item.IsMap()) {
     CheckKeys(ctx, item, {"threshold", "abort-on-fail", "delay-abort-eval"}, "threshold");
@@ -218,7 +202,7 @@ void CompileThresholds(Context& ctx, const YAML::Node& node) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const YAML::Node key = it->first;
     graph::Threshold base;
-    MetricEntry metric{};
+    MetricInfo metric{};
     if (!key.IsScalar() || !ParseKey(ctx, key, &base, &metric) || !CheckFilter(ctx, key, base))
       continue;
     const YAML::Node value = it->second;

@@ -62,7 +62,7 @@ TEST_P(ExampleScenario, RunsCleanlyAgainstTheBuiltinServers) {
   // No warnings at compile time either.
   EXPECT_EQ(run.process.err.find("warning:"), std::string::npos) << run.process.err;
   for (const auto& t : run.result.thresholds)
-    EXPECT_TRUE(t.passed) << metrics::ThresholdTarget(t.metric, t.filter) << ": " << t.source
+    EXPECT_TRUE(t.passed) << metrics::ThresholdTarget(t.threshold) << ": " << t.threshold.source
                           << " observed " << t.observed << (t.has_data ? "" : " (no samples)")
                           << (t.error.empty() ? "" : " error: " + t.error);
   ASSERT_TRUE(run.builtin.is_object()) << "not run against a built-in server:\n" << run.Output();

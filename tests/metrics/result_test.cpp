@@ -74,7 +74,7 @@ TEST(ResultTest, JsonRoundTripIsExact) {
   EXPECT_EQ(reply.histogram.Count(), 1000u);
   EXPECT_DOUBLE_EQ(reply.histogram.Percentile(95), orig.histogram.Percentile(95));
   ASSERT_EQ(b.thresholds.size(), 1u);
-  EXPECT_EQ(b.thresholds[0].source, "p(95) < 80ms");
+  EXPECT_EQ(b.thresholds[0].threshold.source, "p(95) < 80ms");
   EXPECT_EQ(b.thresholds[0].passed, a.thresholds[0].passed);
   ASSERT_EQ(b.timeline.points().size(), 3u);
   EXPECT_EQ(b.timeline.points()[2].counters.at("ws_msgs_sent"), 30);

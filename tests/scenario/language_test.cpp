@@ -2,8 +2,8 @@
 // profile, scenario map and threshold compiles to the expected graph.
 #include <re2/re2.h>
 
+#include "catalog/catalog.h"
 #include "compile_helpers.h"
-#include "metrics/metrics.h"
 
 namespace wsyaml::scenario::testing {
 namespace {
@@ -285,12 +285,12 @@ thresholds:
   EXPECT_EQ(t[7].op, graph::Threshold::Op::kNe);
 }
 
-TEST(LanguageTest, EveryMetricOfTheMetricsLibraryTakesAThreshold) {
-  for (size_t i = 0; i < static_cast<size_t>(metrics::MetricId::kCount); ++i) {
-    const metrics::MetricInfo& info = metrics::Info(static_cast<metrics::MetricId>(i));
-    std::string expr = info.unit == metrics::Unit::kMicros        ? "p(90) < 1s"
-                       : info.type == metrics::MetricType::kRate  ? "rate > 0.5"
-                       : info.type == metrics::MetricType::kGauge ? "max >= 0"
+TEST(LanguageTest, EveryMetricOfTheCatalogTakesAThreshold) {
+  for (size_t i = 0; i < static_cast<size_t>(catalog::MetricId::kCount); ++i) {
+    const catalog::MetricInfo& info = catalog::Info(static_cast<catalog::MetricId>(i));
+    std::string expr = info.unit == catalog::Unit::kMicros        ? "p(90) < 1s"
+                       : info.type == catalog::MetricType::kRate  ? "rate > 0.5"
+                       : info.type == catalog::MetricType::kGauge ? "max >= 0"
                                                                   : "count >= 0";
     auto r = CompileText("target: builtin:echo\nsteps: [{log: x}]\nthresholds:\n  " +
                          std::string(info.name) + ": [\"" + expr + "\"]\n");
