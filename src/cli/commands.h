@@ -3,17 +3,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include "run/exit_codes.h"
+
 namespace wsyaml::cli {
 
 /// Adds a subcommand to `app`; when it runs, its callback stores the process exit code.
 using CommandAdder = void (*)(CLI::App& app, int& exit_code);
 
 /// Exit codes, documented in README.md.
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitInvalid = 2;            ///< invalid scenario or usage
-inline constexpr int kExitSetupFailed = 3;        ///< could not start (port, server, file)
-inline constexpr int kExitInterrupted = 4;        ///< stopped by SIGINT/SIGTERM before the end
-inline constexpr int kExitThresholdsFailed = 99;  ///< as k6
+using run::kExitInterrupted;
+using run::kExitInvalid;
+using run::kExitOk;
+using run::kExitSetupFailed;
+using run::kExitThresholdsFailed;
 
 void AddRunCommand(CLI::App& app, int& exit_code);       ///< wsyaml run FILE
 void AddServeCommand(CLI::App& app, int& exit_code);     ///< wsyaml serve chat|echo

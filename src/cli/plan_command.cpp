@@ -44,7 +44,8 @@ void AddPlanCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", flags->format, "text (indented) or dot (Graphviz)")
       ->check(CLI::IsMember({"text", "dot"}))
       ->capture_default_str();
-  cmd->add_option("-e,--env", flags->env_pairs, "Set ${env.NAME}: -e NAME=VALUE");
+  cmd->add_option("-e,--env", flags->env_pairs, "Set ${env.NAME}: -e NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);  // one value per -e: a file after it stays a file
   cmd->callback([flags, &exit_code] { exit_code = Plan(*flags); });
 }
 

@@ -2,10 +2,8 @@
 // what it saw as one JSON line. With --procs N it forks N processes that share the port
 // with SO_REUSEPORT and prints their counts summed.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,9 +12,14 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "cli/commands.h"
+#include "run/open_files.h"
+#include "run/process_pool.h"
+#include "run/stop_signals.h"
 #include "server/reference_server.h"
 
 namespace wsyaml::cli {
@@ -30,57 +33,12 @@ struct ServeFlags {
   int procs = 1;
 };
 
-/// Raises the open-files soft limit to the hard limit (each connection is a descriptor).
-void RaiseFileLimit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
-  limit.rlim_cur = limit.rlim_max;
-  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-    std::fprintf(stderr, "wsyaml serve: could not raise the open-files limit to %llu: %s\n",
-                 static_cast<unsigned long long>(limit.rlim_max), std::strerror(errno));
-  }
-}
-
-/// Blocks SIGINT and SIGTERM in this thread (and the threads it starts) so sigwait gets them.
-sigset_t BlockStopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 /// Waits for one of `set` (which must be blocked); returns it.
 int WaitForStopSignal(const sigset_t& set) {
   int signal_number = 0;
   while (sigwait(&set, &signal_number) != 0) {
   }
   return signal_number;
-}
-
-bool WriteAll(int fd, const void* data, size_t size) {
-  const char* bytes = static_cast<const char*>(data);
-  while (size > 0) {
-    ssize_t n = write(fd, bytes, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool ReadAll(int fd, void* data, size_t size) {
-  char* bytes = static_cast<char*>(data);
-  while (size > 0) {
-    ssize_t n = read(fd, bytes, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    bytes += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
 }
 
 server::ServerOptions ToOptions(const ServeFlags& flags) {
@@ -109,7 +67,7 @@ std::unique_ptr<server::ClosedPort> AnnounceClosedPort(const ServeFlags& flags) 
 
 /// One process: serve until a stop signal, then print the counts.
 int ServeInProcess(const ServeFlags& flags) {
-  sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = run::BlockStopSignals();
   std::string error;
   auto server = server::ReferenceServer::Start(ToOptions(flags), &error);
   if (!server) {
@@ -127,22 +85,22 @@ int ServeInProcess(const ServeFlags& flags) {
   return kExitOk;
 }
 
-/// A --procs child: serves on the given port, reports "ready" (the port) and, after a stop
-/// signal, its counts through `pipe_fd` as raw bytes (parent and child are the same binary).
-[[noreturn]] void RunChild(ServeFlags flags, int pipe_fd, const sigset_t& stop_signals) {
+/// A --procs child: serves on the given port, sends its port when listening (0 when it could
+/// not start) and, after a stop signal, its counts.
+int ServeChild(const ServeFlags& flags, run::ChildChannel& channel) {
   std::string error;
   auto server = server::ReferenceServer::Start(ToOptions(flags), &error);
-  uint16_t port = server ? server->port() : 0;
-  WriteAll(pipe_fd, &port, sizeof(port));
+  channel.Send(std::to_string(server ? server->port() : 0));
   if (!server) {
     std::fprintf(stderr, "wsyaml serve: %s\n", error.c_str());
-    _exit(kExitSetupFailed);
+    return kExitSetupFailed;
   }
-  WaitForStopSignal(stop_signals);
+  WaitForStopSignal(run::BlockStopSignals());
   server->Stop();
+  // Parent and child are the same binary: the counts travel as their bytes.
   server::ServerCounts counts = server->Counts();
-  WriteAll(pipe_fd, &counts, sizeof(counts));
-  _exit(kExitOk);
+  channel.Send(std::string_view(reinterpret_cast<const char*>(&counts), sizeof counts));
+  return kExitOk;
 }
 
 /// Reserves a port for the children when 0 was asked for: a bound, non-listening socket with
@@ -180,30 +138,18 @@ int ReservePort(const std::string& host, uint16_t* port) {
   return fd;
 }
 
-struct Children {
-  std::vector<pid_t> pids;
-  std::vector<int> pipes;  // each child's report pipe, read end
-};
-
-/// Forks flags.procs servers on flags.port; true when every one is listening on it.
-bool StartChildren(const ServeFlags& flags, const sigset_t& stop_signals, Children* children) {
-  for (int i = 0; i < flags.procs; ++i) {
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) return false;
-    pid_t pid = fork();
-    if (pid == 0) {
-      close(fds[0]);
-      RunChild(flags, fds[1], stop_signals);
-    }
-    close(fds[1]);
-    if (pid < 0) {
-      close(fds[0]);
-      return false;
-    }
-    children->pids.push_back(pid);
-    children->pipes.push_back(fds[0]);
-    uint16_t child_port = 0;
-    if (!ReadAll(fds[0], &child_port, sizeof(child_port)) || child_port != flags.port) {
+/// Starts flags.procs servers on flags.port; true when every one is listening on it.
+bool StartChildren(const ServeFlags& flags, run::ProcessPool* pool, std::string* error) {
+  if (!pool->Start(
+          flags.procs,
+          [&flags](int, run::ChildChannel& channel) { return ServeChild(flags, channel); },
+          error)) {
+    return false;
+  }
+  for (int i = 0; i < pool->size(); ++i) {
+    std::string port;
+    if (!pool->ReadMessage(i, &port) || port != std::to_string(flags.port)) {
+      *error = "could not start " + std::to_string(flags.procs) + " server processes";
       return false;
     }
   }
@@ -211,20 +157,24 @@ bool StartChildren(const ServeFlags& flags, const sigset_t& stop_signals, Childr
 }
 
 /// Stops every child and sums the counts of those that report.
-server::ServerCounts StopChildren(const Children& children) {
+server::ServerCounts StopChildren(run::ProcessPool& pool) {
+  static_assert(std::is_trivially_copyable_v<server::ServerCounts>);
   server::ServerCounts total;
-  for (pid_t pid : children.pids) kill(pid, SIGTERM);
-  for (size_t i = 0; i < children.pids.size(); ++i) {
+  pool.Signal(SIGTERM);
+  for (int i = 0; i < pool.size(); ++i) {
+    std::string message;
     server::ServerCounts counts;
-    if (ReadAll(children.pipes[i], &counts, sizeof(counts))) total += counts;
-    close(children.pipes[i]);
-    waitpid(children.pids[i], nullptr, 0);
+    if (pool.ReadMessage(i, &message) && message.size() == sizeof counts) {
+      std::memcpy(&counts, message.data(), sizeof counts);
+      total += counts;
+    }
   }
+  pool.Finish();
   return total;
 }
 
 int ServeInProcesses(ServeFlags flags) {
-  sigset_t stop_signals = BlockStopSignals();
+  sigset_t stop_signals = run::BlockStopSignals();
   // The parent also wakes up when a child dies, so a crashed server is not silently missing.
   sigset_t parent_signals = stop_signals;
   sigaddset(&parent_signals, SIGCHLD);
@@ -236,19 +186,20 @@ int ServeInProcesses(ServeFlags flags) {
                  std::strerror(errno));
     return kExitSetupFailed;
   }
-  Children children;
-  bool ok = StartChildren(flags, stop_signals, &children);
+  run::ProcessPool pool;
+  std::string error;
+  bool ok = StartChildren(flags, &pool, &error);
   close(reserved);
   if (!ok) {
-    StopChildren(children);
-    std::fprintf(stderr, "wsyaml serve: could not start %d server processes\n", flags.procs);
+    StopChildren(pool);
+    std::fprintf(stderr, "wsyaml serve: %s\n", error.c_str());
     return kExitSetupFailed;
   }
   std::printf("listening on ws://%s:%u\n", host.c_str(), flags.port);
   std::fflush(stdout);
   auto closed_port = AnnounceClosedPort(flags);
   int signal_number = WaitForStopSignal(parent_signals);
-  server::ServerCounts total = StopChildren(children);
+  server::ServerCounts total = StopChildren(pool);
   std::printf("%s\n", server::FormatCounts(total).c_str());
   std::fflush(stdout);
   if (signal_number == SIGCHLD) {
@@ -290,7 +241,9 @@ void AddServeCommand(CLI::App& app, int& exit_code) {
       return;
     }
     flags->addresses = addresses;
-    RaiseFileLimit();
+    std::string warning;
+    run::RaiseOpenFilesLimit(&warning);
+    if (!warning.empty()) std::fprintf(stderr, "wsyaml serve: warning: %s\n", warning.c_str());
     exit_code = flags->procs > 1 ? ServeInProcesses(*flags) : ServeInProcess(*flags);
   });
 }

@@ -45,7 +45,8 @@ void AddValidateCommand(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "validate", "Check scenario files without running them; exit 2 when one has an error");
   cmd->add_option("files", flags->files, "scenario files")->required();
-  cmd->add_option("-e,--env", flags->env_pairs, "Set ${env.NAME}: -e NAME=VALUE");
+  cmd->add_option("-e,--env", flags->env_pairs, "Set ${env.NAME}: -e NAME=VALUE (repeatable)")
+      ->allow_extra_args(false);  // one value per -e: a file after it stays a file
   cmd->callback([flags, &exit_code] { exit_code = Validate(*flags); });
 }
 

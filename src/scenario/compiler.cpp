@@ -65,6 +65,16 @@ void CompileVars(Context& ctx, const YAML::Node& node, std::vector<graph::VarIni
   }
 }
 
+// Checks a target from the file or --target and sets it.
+void SetTarget(Context& ctx, graph::SourcePos pos, const std::string& what,
+               const std::string& target) {
+  if (!IsTarget(target)) {
+    ctx.reporter.Error(pos, what + " must be " + kTargetForms + ", got \"" + target + "\"");
+    return;
+  }
+  ctx.plan.target = target;
+}
+
 void CompileTarget(Context& ctx, const YAML::Node& node) {
   graph::Template t;
   if (!ReadTemplate(ctx, node, "target", graph::Escape::kNone, {}, &t)) return;
@@ -75,15 +85,7 @@ void CompileTarget(Context& ctx, const YAML::Node& node) {
   }
   std::string target;
   for (const auto& s : t.segments) target += s.text;
-  if (target != "builtin:chat" && target != "builtin:echo" && target != "builtin:chaos" &&
-      target.rfind("ws://", 0) != 0 && target.rfind("wss://", 0) != 0) {
-    ctx.reporter.Error(Pos(node),
-                       "target must be builtin:chat, builtin:echo, builtin:chaos, or a ws:// or "
-                       "wss:// URL, got \"" +
-                           target + "\"");
-    return;
-  }
-  ctx.plan.target = target;
+  SetTarget(ctx, Pos(node), "target", target);
 }
 
 graph::Scenario CompileScenario(Context& ctx, const std::string& name, const YAML::Node& node,
@@ -103,6 +105,7 @@ graph::Scenario CompileScenario(Context& ctx, const std::string& name, const YAM
     scenario.load.kind = graph::LoadProfile::Kind::kPerVuIterations;
     scenario.load.iterations = 1;
   }
+  ApplyLoadOverrides(ctx, Pos(node), &scenario.load);
   if (auto v = node["tags"]) {
     if (!v.IsMap()) {
       WrongType(ctx, v, "tags", "a mapping");
@@ -186,7 +189,11 @@ void CompileRoot(Context& ctx, const YAML::Node& root) {
   }
   CheckKeys(ctx, root, kTopKeys, "the scenario");
   if (auto v = root["name"]) ReadString(ctx, v, "name", &ctx.plan.name);
-  if (auto v = root["target"]) CompileTarget(ctx, v);
+  if (ctx.options.overrides.target) {
+    SetTarget(ctx, {}, "--target", *ctx.options.overrides.target);
+  } else if (auto v = root["target"]) {
+    CompileTarget(ctx, v);
+  }
   if (auto v = root["data"]) CompileFeeders(ctx, v);
   CollectAssignedNames(root, &ctx.visible_vars);
   CollectVarNames(root, &ctx.declared_vars);
@@ -200,6 +207,11 @@ void CompileRoot(Context& ctx, const YAML::Node& root) {
 CompileResult Compile(std::string_view text, const CompileOptions& options) {
   Context ctx(options, text);
   ctx.plan.source_file = options.file_name;
+  if (!CheckOverrides(ctx)) {
+    CompileResult result;
+    result.diagnostics = ctx.reporter.Take();
+    return result;
+  }
   try {
     YAML::Node root = YAML::Load(std::string(text));
     YAML::Node too_far;

@@ -29,12 +29,26 @@ struct Diagnostic {
   std::string Headline() const;
 };
 
+/// Command-line values that replace the file's (`wsyaml run --vus 3 ...`). The compiler
+/// applies them to every scenario and checks them like the file's own values. Unset = as in
+/// the file.
+struct Overrides {
+  std::optional<int> vus;  ///< VUs of every scenario; stages become constant VUs
+  /// Iterations per VU; every scenario becomes per-VU iterations (the file's duration, if
+  /// any, no longer applies unless `duration` is also given).
+  std::optional<int> iterations;
+  std::optional<graph::Micros> duration;       ///< how long (a maximum with iterations)
+  std::optional<graph::Micros> graceful_stop;  ///< time running iterations get at the end
+  std::optional<std::string> target;           ///< replaces `target:`
+};
+
 /// What the compiler needs besides the text.
 struct CompileOptions {
   std::string file_name = "<input>";  ///< used in diagnostics
   std::string base_dir = ".";         ///< relative feeder and payload files are read from here
   /// Values for ${env.NAME}: the process environment overlaid with -e NAME=VALUE.
   std::map<std::string, std::string> env;
+  Overrides overrides;  ///< --vus, --iterations, --duration, --graceful-stop, --target
 };
 
 /// The outcome of a compile: a plan when there is no error, and every diagnostic found.

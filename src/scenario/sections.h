@@ -12,6 +12,19 @@ namespace wsyaml::scenario {
 /// iteration-timeout).
 bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out);
 
+/// What a target may be, for messages.
+inline constexpr const char* kTargetForms =
+    "builtin:chat, builtin:echo, builtin:chaos, or a ws:// or wss:// URL";
+/// True for a target of one of kTargetForms.
+bool IsTarget(const std::string& target);
+
+/// Checks CompileOptions::overrides (--vus 0, --duration 0s, ...); false after reporting.
+bool CheckOverrides(Context& ctx);
+
+/// Applies CompileOptions::overrides to one scenario's compiled load; `pos` is the
+/// scenario's, for errors the combination makes (ramp-up not shorter than --duration).
+void ApplyLoadOverrides(Context& ctx, graph::SourcePos pos, graph::LoadProfile* load);
+
 /// Compiles `data:` into ctx.plan.feeders, reading files relative to options.base_dir.
 void CompileFeeders(Context& ctx, const YAML::Node& node);
 

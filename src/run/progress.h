@@ -1,0 +1,51 @@
+// What a run shows and watches while it goes: the live status line and the thresholds
+// marked abort-on-fail. Both are fed from the engine's once-a-second tick.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "engine/worker_context.h"
+#include "graph/graph.h"
+#include "metrics/metrics.h"
+
+namespace wsyaml::run {
+
+/// The live status line: refreshed every second on a terminal, every 10 s otherwise.
+class Progress {
+ public:
+  Progress(const graph::TestPlan& plan, const engine::LiveCounters& live, bool quiet);
+  /// Called once a second by the engine's coordinator.
+  void Tick(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative);
+  /// Ends the line.
+  void Done();
+
+ private:
+  const engine::LiveCounters& live_;
+  bool quiet_;
+  bool tty_;
+  double total_s_;
+  int64_t last_sent_ = 0;
+  int64_t last_received_ = 0;
+  double last_elapsed_s_ = 0;
+  double last_printed_s_ = 0;
+  bool printed_ = false;
+};
+
+/// Watches thresholds marked abort-on-fail during the run.
+class AbortWatch {
+ public:
+  explicit AbortWatch(const graph::TestPlan& plan);
+  /// True once an abort-on-fail threshold fails after its delay.
+  bool ShouldAbort(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative,
+                   const metrics::TagRegistry& tags);
+  /// True when ShouldAbort has returned true.
+  bool aborted() const { return aborted_; }
+
+ private:
+  std::vector<graph::Threshold> watched_;
+  bool aborted_ = false;
+};
+
+}  // namespace wsyaml::run
