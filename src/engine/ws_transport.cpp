@@ -1,5 +1,7 @@
 #include "engine/ws_transport.h"
 
+#include <cctype>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -46,6 +48,24 @@ std::string MaskCredentialHeaders(const std::string& raw) {
   return out;
 }
 
+// Which part of a 101 response websocketpp found wanting (it says only "A required HTTP
+// header is missing").
+template <typename ConPtr>
+std::string MissingHandshakeHeader(const ConPtr& con) {
+  auto has = [](const std::string& value, const char* token) {
+    std::string lower = value;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return lower.find(token) != std::string::npos;
+  };
+  const auto& response = con->get_response();
+  if (!has(response.get_header("Upgrade"), "websocket"))
+    return "the server's 101 response has no 'Upgrade: websocket' header";
+  if (!has(response.get_header("Connection"), "upgrade"))
+    return "the server's 101 response has no 'Connection: Upgrade' header";
+  return "the server's Sec-WebSocket-Accept '" + response.get_header("Sec-WebSocket-Accept") +
+         "' does not answer the key sent (RFC 6455 section 4.2.2)";
+}
+
 template <typename ConPtr>
 Failure Classify(const ConPtr& con, const std::string& tls_detail) {
   std::error_code ec = con->get_ec();
@@ -76,6 +96,15 @@ Failure Classify(const ConPtr& con, const std::string& tls_detail) {
              ec == websocketpp::transport::error::tls_error) {
     failure.kind = ErrorKind::kTls;
     failure.message = "TLS handshake failed: " + (tls_detail.empty() ? ec.message() : tls_detail);
+  } else if (ec == websocketpp::processor::error::missing_required_header) {
+    failure.kind = ErrorKind::kHandshake;
+    failure.message = MissingHandshakeHeader(con);
+  } else if (ec == websocketpp::error::general) {
+    // websocketpp's HTTP parser threw (before or after the status line): the response is not
+    // HTTP or its headers never end.
+    failure.kind = ErrorKind::kHandshake;
+    failure.message = "the server's upgrade response is not valid HTTP, or its headers exceed " +
+                      std::to_string(websocketpp::http::max_header_size) + " bytes";
   } else if (ec.category() == websocketpp::processor::error::get_processor_category()) {
     failure.kind = ErrorKind::kProtocol;
   } else {

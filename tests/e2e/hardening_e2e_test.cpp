@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "scenario_runner.h"
 
@@ -107,6 +109,28 @@ steps:
   EXPECT_EQ(run.Errors("protocol"), 4u) << run.DescribeErrors();
   EXPECT_NE(run.DescribeErrors().find("999"), std::string::npos) << run.DescribeErrors();
   EXPECT_EQ(run.Counter(metrics::MetricId::kWsSessions), 5);
+}
+
+TEST(Hardening, WrongUpgradeResponsesSayWhatIsWrong) {
+  // websocketpp says "A required HTTP header is missing" for a bad Sec-WebSocket-Accept and
+  // "Generic error" for headers that never end; each error now names the problem.
+  ServerProcess server({"/usr/bin/python3", SourcePath("tests/e2e/peers/hostile_handshake.py")});
+  ASSERT_GT(server.port(), 0);
+  std::string base = "ws://127.0.0.1:" + std::to_string(server.port());
+  for (const auto& [path, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"/bad-accept", "Sec-WebSocket-Accept 'bm90LXRoZS1yaWdodC1rZXk=' does not answer"},
+           {"/no-upgrade", "no 'Upgrade: websocket' header"},
+           {"/endless-headers", "headers exceed 16000 bytes"}}) {
+    ScenarioRun run = RunScenario(
+        "name: hostile\nload: {vus: 1, iterations: 1}\nsteps:\n"
+        "  - connect: {url: " +
+            path + ", timeout: 5s}\n",
+        {"--target", base});
+    ASSERT_EQ(run.process.exit_code, 0) << run.Output();
+    EXPECT_EQ(run.Errors("handshake"), 1u) << path << ": " << run.DescribeErrors();
+    EXPECT_NE(run.DescribeErrors().find(expected), std::string::npos)
+        << path << ": " << run.DescribeErrors();
+  }
 }
 
 }  // namespace
