@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -230,8 +232,36 @@ void MergeResult(const Result& other, Result* into) {
   into->thresholds = EvaluateThresholds(thresholds, into->shard, into->tags, into->duration_s);
 }
 
-bool WriteFileAtomically(const std::string& path, const std::string& content, std::string* error) {
-  std::string tmp = path + ".tmp.XXXXXX";
+namespace {
+
+bool WriteAll(int fd, const std::string& content) {
+  size_t written = 0;
+  while (written < content.size()) {
+    ssize_t n = write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Writes into what is already there: a device, a pipe or a terminal.
+bool WriteStraight(const std::string& path, const std::string& content, std::string* error) {
+  int fd = path == "-" ? STDOUT_FILENO : open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = path + ": cannot open: " + std::strerror(errno);
+    return false;
+  }
+  bool ok = WriteAll(fd, content);
+  if (!ok) *error = path + ": write failed: " + std::strerror(errno);
+  if (fd != STDOUT_FILENO) close(fd);
+  return ok;
+}
+
+// A temporary file beside `target`, then rename: readers see the old file or the new one.
+bool WriteByRename(const std::string& path, const std::string& target, const std::string& content,
+                   std::string* error) {
+  std::string tmp = target + ".tmp.XXXXXX";
   int fd = mkstemp(tmp.data());
   if (fd < 0) {
     *error = path + ": cannot create a temporary file: " + std::strerror(errno);
@@ -243,13 +273,7 @@ bool WriteFileAtomically(const std::string& path, const std::string& content, st
     unlink(tmp.c_str());
     return false;
   };
-  size_t written = 0;
-  while (written < content.size()) {
-    ssize_t n = write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("write failed");
-    written += static_cast<size_t>(n);
-  }
+  if (!WriteAll(fd, content)) return fail("write failed");
   // mkstemp creates 0600; results are ordinary files.
   if (fchmod(fd, 0644) != 0) return fail("chmod failed");
   if (fsync(fd) != 0) return fail("fsync failed");
@@ -258,20 +282,36 @@ bool WriteFileAtomically(const std::string& path, const std::string& content, st
     unlink(tmp.c_str());
     return false;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
     *error = path + ": rename failed: " + std::strerror(errno);
     unlink(tmp.c_str());
     return false;
   }
   // Make the rename itself durable; a failure here does not undo the write.
-  size_t slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  size_t slash = target.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : target.substr(0, slash + 1);
   int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dir_fd >= 0) {
     fsync(dir_fd);
     close(dir_fd);
   }
   return true;
+}
+
+}  // namespace
+
+bool WriteFileAtomically(const std::string& path, const std::string& content, std::string* error) {
+  struct stat st {};
+  // Renaming over /dev/stdout (a link to a pipe or terminal) would replace it with a file.
+  if (path == "-" || (stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)))
+    return WriteStraight(path, content, error);
+  std::string target = path;
+  struct stat link {};
+  if (lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    char resolved[PATH_MAX];
+    if (realpath(path.c_str(), resolved)) target = resolved;
+  }
+  return WriteByRename(path, target, content, error);
 }
 
 bool ReadFile(const std::string& path, std::string* content, std::string* error) {

@@ -43,8 +43,11 @@ bool FromJson(const nlohmann::json& json, Result* out, std::string* error);
 /// aligned by wall-clock second. Thresholds are re-evaluated on the merged data.
 void MergeResult(const Result& other, Result* into);
 
-/// Writes `content` to `path` atomically: a temporary file in the same directory, fsync,
-/// rename. False with *error on failure (the old file, if any, is left intact).
+/// Writes `content` to `path`: a regular file (or a new one) atomically — a temporary file in
+/// the same directory, fsync, rename — so a killed run never leaves a torn file; through a
+/// symbolic link, the file it points to (the link stays); anything else (a terminal, a pipe,
+/// /dev/stdout, /dev/null) is written straight, never replaced; `-` is standard output.
+/// False with *error on failure (the old file, if any, is left intact).
 bool WriteFileAtomically(const std::string& path, const std::string& content, std::string* error);
 /// Reads a whole file. False with *error when it cannot be read.
 bool ReadFile(const std::string& path, std::string* content, std::string* error);

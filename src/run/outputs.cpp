@@ -1,5 +1,6 @@
 #include "run/outputs.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -44,12 +45,22 @@ bool CheckOne(const OutputSpec& output, std::string* error) {
     *error = flag + " needs a file name";
     return false;
   }
+  if (output.path == "-") return true;  // standard output
   std::error_code ec;
   if (fs::is_directory(output.path, ec)) {
     *error = flag + ": " + output.path + " is a directory";
     return false;
   }
-  fs::path dir = fs::path(output.path).parent_path();
+  // A terminal, a pipe or a device (/dev/stdout) is written straight: it must be writable.
+  struct stat st {};
+  if (stat(output.path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (access(output.path.c_str(), W_OK) == 0) return true;
+    *error = flag + ": " + output.path + " is not writable";
+    return false;
+  }
+  // A file is replaced by a rename in its directory (through a link: the target's).
+  fs::path real = fs::weakly_canonical(output.path, ec);
+  fs::path dir = (ec ? fs::path(output.path) : real).parent_path();
   if (dir.empty()) dir = ".";
   if (!fs::is_directory(dir, ec)) {
     *error = flag + ": directory " + dir.string() + " does not exist";

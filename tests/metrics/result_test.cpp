@@ -1,6 +1,7 @@
 #include "metrics/result.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -147,6 +148,37 @@ TEST(ResultTest, WritesAtomicallyAndReadsBack) {
   EXPECT_NE(error.find("missing.json"), std::string::npos);
   EXPECT_FALSE(WriteFileAtomically(std::string(dir) + "/no/such/dir/x", "x", &error));
   std::remove(path.c_str());
+  rmdir(dir);
+}
+
+TEST(ResultTest, DevicesPipesAndLinksAreWrittenNotReplaced) {
+  // As root, `--out json=/dev/stdout` once renamed a file over the /dev/stdout link.
+  char dir[] = "/tmp/wsyaml_result_XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  std::string error;
+  std::string to_null = std::string(dir) + "/to-null";
+  ASSERT_EQ(symlink("/dev/null", to_null.c_str()), 0);
+  ASSERT_TRUE(WriteFileAtomically(to_null, "{}", &error)) << error;
+  struct stat st {};
+  ASSERT_EQ(lstat(to_null.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode)) << "the link to /dev/null was replaced";
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  // A link to a regular file: the file gets the content, the link stays a link.
+  std::string file = std::string(dir) + "/file.json", link = std::string(dir) + "/link.json";
+  ASSERT_TRUE(WriteFileAtomically(file, "old", &error)) << error;
+  ASSERT_EQ(symlink(file.c_str(), link.c_str()), 0);
+  ASSERT_TRUE(WriteFileAtomically(link, "new", &error)) << error;
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  std::string text;
+  ASSERT_TRUE(ReadFile(file, &text, &error));
+  EXPECT_EQ(text, "new");
+  // `-` is standard output.
+  ::testing::internal::CaptureStdout();
+  ASSERT_TRUE(WriteFileAtomically("-", "to stdout", &error)) << error;
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "to stdout");
+  for (const std::string& p : {to_null, file, link}) std::remove(p.c_str());
   rmdir(dir);
 }
 

@@ -77,5 +77,14 @@ TEST(OutputsTest, ChecksPathsBeforeTheRun) {
   }
 }
 
+TEST(OutputsTest, StandardOutputAndDevicesAreValidOutputs) {
+  using Kind = OutputSpec::Kind;
+  std::string error;
+  EXPECT_TRUE(CheckOutputs({{Kind::kJson, "-"}}, &error)) << error;
+  EXPECT_TRUE(CheckOutputs({{Kind::kJson, "/dev/null"}}, &error)) << error;
+  EXPECT_TRUE(CheckOutputs({{Kind::kJson, "/dev/stdout"}}, &error)) << error;
+  EXPECT_FALSE(CheckOutputs({{Kind::kJson, "-"}, {Kind::kNdjson, "-"}}, &error));
+}
+
 }  // namespace
 }  // namespace wsyaml::run
