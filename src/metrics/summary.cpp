@@ -165,7 +165,7 @@ void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* 
   for (const auto& r : results) {
     *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.threshold) + " '" +
             r.threshold.source + "' ";
-    *out += r.error.empty() ? FormatObserved(r) : "error: " + r.error;
+    *out += r.no_samples ? r.error : r.error.empty() ? FormatObserved(r) : "error: " + r.error;
     if (r.error.empty() && !r.has_data) *out += " (no samples)";
     *out += "\n";
   }
@@ -224,6 +224,7 @@ std::string FormatSummary(const SummaryInput& in) {
   std::string out = "\n   wsyaml";
   if (!in.test_name.empty()) out += ": " + in.test_name;
   out += " — " + FormatMicros(in.duration_s * 1e6) + "\n\n";
+  if (in.interrupted) out += std::string(kIndent) + "✗ " + kInterruptedMessage + "\n\n";
   if (in.shard == nullptr || in.tags == nullptr) return out + "     (no metrics)\n";
   AppendChecks(*in.shard, &out);
   AppendThresholds(in.thresholds, &out);

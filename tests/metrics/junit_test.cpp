@@ -76,5 +76,37 @@ TEST(JUnitTest, EmptyResultIsStillValid) {
   EXPECT_NE(xml.find("</testsuites>"), std::string::npos);
 }
 
+// An interrupted run is not a pass: an <error> in a "run" suite, counted in errors=.
+TEST(JUnitTest, InterruptedRunIsAnError) {
+  Result r = FailingResult();
+  r.interrupted = true;
+  std::string xml = FormatJUnit(r);
+  EXPECT_NE(xml.find("tests=\"5\" failures=\"2\" errors=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("<testsuite name=\"run\" tests=\"1\" failures=\"0\" errors=\"1\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<testcase classname=\"wsyaml.run\" name=\"run completed\""),
+            std::string::npos)
+      << xml;
+  EXPECT_NE(xml.find("<error message=\"interrupted: the run was stopped"), std::string::npos)
+      << xml;
+  EXPECT_EQ(FormatJUnit(FailingResult()).find("wsyaml.run"), std::string::npos);
+}
+
+// A threshold without samples fails in the JUnit file with that reason.
+TEST(JUnitTest, ThresholdWithoutSamplesIsAFailure) {
+  Result r;
+  graph::Threshold t;
+  t.metric = "ws_connecting";
+  t.source = "p(95) < 500ms";
+  t.aggregate = graph::Threshold::Aggregate::kPercentile;
+  t.percentile = 95;
+  t.value = 500'000;
+  r.thresholds = EvaluateThresholds({t}, r.shard, r.tags, 1);
+  std::string xml = FormatJUnit(r);
+  EXPECT_NE(xml.find("failures=\"1\""), std::string::npos) << xml;
+  EXPECT_NE(xml.find("&apos;p(95) &lt; 500ms&apos;: no samples"), std::string::npos) << xml;
+}
+
 }  // namespace
 }  // namespace wsyaml::metrics

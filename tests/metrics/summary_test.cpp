@@ -198,12 +198,28 @@ TEST(SummaryTest, ThresholdWithoutSamplesSaysSo) {
   ping.aggregate = graph::Threshold::Aggregate::kPercentile;
   ping.percentile = 95;
   ping.value = 50'000;
-  f.input.thresholds = EvaluateThresholds({ping}, f.shard, f.tags, 60);
+  graph::Threshold allowed = ping;
+  allowed.source = "p(95) < 60ms";
+  allowed.allow_no_samples = true;
+  f.input.thresholds = EvaluateThresholds({ping, allowed}, f.shard, f.tags, 60);
   std::string s = FormatSummary(f.input);
-  EXPECT_NE(s.find("✓ ws_ping{name:ping} 'p(95) < 50ms' p(95)=0µs (no samples)"), std::string::npos)
+  // No samples is no value: the threshold fails and says why, unless it allows that.
+  EXPECT_NE(s.find(std::string("✗ ws_ping{name:ping} 'p(95) < 50ms' ") + kNoSamplesError),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("✓ ws_ping{name:ping} 'p(95) < 60ms' p(95)=0µs (no samples)"), std::string::npos)
       << s;
   EXPECT_NE(LineOf(s, "ws_ping.").find(": no samples"), std::string::npos) << s;
   EXPECT_NE(LineOf(s, "{ name:ping }").find(": no samples"), std::string::npos) << s;
+}
+
+TEST(SummaryTest, InterruptedRunSaysSoUnderTheTitle) {
+  Fixture f;
+  EXPECT_EQ(FormatSummary(f.input).find("interrupted"), std::string::npos);
+  f.input.interrupted = true;
+  std::string s = FormatSummary(f.input);
+  EXPECT_NE(s.find(std::string("✗ ") + kInterruptedMessage), std::string::npos) << s;
+  EXPECT_LT(s.find("interrupted"), s.find("got welcome")) << s;
 }
 
 }  // namespace
