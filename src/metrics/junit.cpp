@@ -79,13 +79,13 @@ std::string XmlEscape(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      // Copy a valid UTF-8 sequence; replace a broken byte, which would break the XML.
-      size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-      bool valid = len > 0 && i + len <= text.size();
-      for (size_t k = 1; valid && k < len; ++k)
-        valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-      if (!valid) {
+      // XML 1.0 holds neither bytes that are not UTF-8 (nor surrogates, overlong forms) nor
+      // U+FFFE and U+FFFF: each becomes U+FFFD, so one hostile message cannot break the file.
+      uint32_t cp = 0;
+      size_t len = Utf8Sequence(text, i, &cp);
+      if (len == 0 || cp == 0xFFFE || cp == 0xFFFF) {
         out += "\xEF\xBF\xBD";  // U+FFFD
+        if (len > 0) i += len - 1;
         continue;
       }
       out.append(text, i, len);

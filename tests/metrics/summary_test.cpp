@@ -222,5 +222,37 @@ TEST(SummaryTest, InterruptedRunSaysSoUnderTheTitle) {
   EXPECT_LT(s.find("interrupted"), s.find("got welcome")) << s;
 }
 
+TEST(FormatTest, EscapeControlsKeepsTheTerminalSafe) {
+  EXPECT_EQ(EscapeControls(std::string("a\x1b[2Jb\0", 7) + "c\x07\x7f"),
+            std::string("a\\x1b[2Jb\\x00c\\x07\\x7f"));
+  EXPECT_EQ(EscapeControls("one\ntwo\r\tend"), "one\\ntwo\\r\\tend");
+  EXPECT_EQ(EscapeControls("one\r\ntwo\n", true), "one\ntwo\n");
+  EXPECT_EQ(EscapeControls("\xC2\x9B"
+                           "31m"),
+            "\\u009b31m");  // C1 CSI
+  EXPECT_EQ(EscapeControls("\x9b\xff é ✓ 𝄞"), "\\x9b\\xff é ✓ 𝄞");
+  EXPECT_EQ(EscapeControls("C:\\path"), "C:\\path");
+}
+
+// Check failures, error examples and names come from servers: no raw ESC or NUL may reach
+// the terminal through the summary, and no line break may fake a summary line.
+TEST(SummaryTest, ServerTextIsEscaped) {
+  Shard shard;
+  TagRegistry tags;
+  shard.Check("reply", false, std::string("got \x1b[2J\x00 here\nFAKE LINE", 24));
+  shard.Error("protocol", "closed: \x1b]0;title\x07");
+  SummaryInput in;
+  in.shard = &shard;
+  in.tags = &tags;
+  in.test_name = "t\x1b";
+  std::string s = FormatSummary(in);
+  EXPECT_EQ(s.find('\x1b'), std::string::npos) << s;
+  EXPECT_EQ(s.find('\0'), std::string::npos) << s;
+  EXPECT_EQ(s.find('\x07'), std::string::npos) << s;
+  EXPECT_NE(s.find("last failure: got \\x1b[2J\\x00 here\\nFAKE LINE"), std::string::npos) << s;
+  EXPECT_NE(s.find("e.g. closed: \\x1b]0;title\\x07"), std::string::npos) << s;
+  EXPECT_NE(s.find("wsyaml: t\\x1b"), std::string::npos) << s;
+}
+
 }  // namespace
 }  // namespace wsyaml::metrics
