@@ -180,14 +180,22 @@ void Vu::Finish() {
   if (done) done(*this, !interrupted_);
 }
 
+// Messages are masked here, where they are recorded, so that no output (summary, result file,
+// JUnit, HTML) can show a --secret value or a credential header's value; only when there are
+// secrets, and for checks only when they fail.
 void Vu::RecordError(ErrorKind kind, const std::string& message, uint32_t tags, int http_status) {
-  ctx_.shard->Error(ErrorLabel(kind, http_status), message,
+  ctx_.shard->Error(ErrorLabel(kind, http_status),
+                    secrets_.empty() ? message : MaskSecrets(message, secrets_),
                     ctx_.ErrorTags(tags, kind, http_status));
   ctx_.live->errors.fetch_add(1, std::memory_order_relaxed);
 }
 
 void Vu::Check(const std::string& name, bool passed, const std::string& failure) {
-  ctx_.shard->Check(name, passed, failure);
+  if (passed || secrets_.empty() || failure.empty()) {
+    ctx_.shard->Check(name, passed, failure);
+    return;
+  }
+  ctx_.shard->Check(name, passed, MaskSecrets(failure, secrets_));
 }
 
 void Vu::Debug(const Conn* conn, const std::string& text) const {

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "metrics/format.h"
+
 namespace wsyaml::engine {
 
 void Logger::Line(Level level, int vu, int conn, const std::string& text) {
@@ -24,9 +26,10 @@ void Logger::Line(Level level, int vu, int conn, const std::string& text) {
   } else if (vu > 0) {
     std::snprintf(who, sizeof who, " [vu %d]", vu);
   }
+  const std::string safe = metrics::EscapeControls(text, true);  // no server ESC/NUL on a tty
   std::lock_guard<std::mutex> lock(mutex);
   std::fprintf(stderr, "%s.%03d %-5s%s %s\n", stamp, millis, kLevels[static_cast<int>(level)], who,
-               text.c_str());
+               safe.c_str());
 }
 
 std::string MaskSecrets(std::string text, const std::vector<std::string>& secrets) {

@@ -347,6 +347,9 @@ struct Threshold {
   double value = 0;  ///< in the metric's unit: microseconds for times, bytes, counts, ratios
   bool abort_on_fail = false;
   Micros delay_abort_eval{0};
+  /// `allow-no-samples: true`: pass when the metric has no value because nothing was
+  /// sampled (a trend, rate or gauge aggregate other than count). By default that fails.
+  bool allow_no_samples = false;
   SourcePos pos;
 };
 

@@ -207,7 +207,9 @@ std::string ChecksAndThresholds(const Result& r) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : r.thresholds)
       rows.push_back({ThresholdTarget(t.threshold), t.threshold.source,
-                      t.error.empty() ? FormatObserved(t) : "error: " + t.error,
+                      t.no_samples      ? t.error
+                      : t.error.empty() ? FormatObserved(t)
+                                        : "error: " + t.error,
                       Verdict(t.passed)});
     out += "<h2>Thresholds</h2>" + Table({"metric", "expression", "observed", ""}, rows);
   }
@@ -277,8 +279,12 @@ std::string Header(const Result& r) {
   bool ok = AllPassed(r.thresholds);
   for (const auto& [name, c] : r.shard.checks()) ok = ok && c.fails == 0;
   std::string name = r.test_name.empty() ? "wsyaml run" : r.test_name;
-  std::string out = "<header><h1>" + Esc(name) + "<span class=\"verdict " +
-                    (ok ? "pass\">passed" : "fail\">failed") + "</span></h1><div class=\"meta\">";
+  const char* verdict = r.interrupted ? "fail\">interrupted"
+                        : ok          ? "pass\">passed"
+                                      : "fail\">failed";
+  std::string out = "<header><h1>" + Esc(name) + "<span class=\"verdict " + verdict +
+                    "</span></h1><div class=\"meta\">";
+  if (r.interrupted) out += "<strong>" + Esc(kInterruptedMessage) + "</strong> · ";
   if (!r.source_file.empty()) out += Esc(r.source_file) + " · ";
   out += "started " + Esc(IsoTime(r.start_unix_ms)) + " · " + FormatMicros(r.duration_s * 1e6);
   if (r.merged_runs > 1) out += " · " + std::to_string(r.merged_runs) + " runs merged";
@@ -319,6 +325,7 @@ std::string FormatHtmlReport(const Result& r) {
   summary.duration_s = r.duration_s;
   summary.thresholds = r.thresholds;
   summary.timeline = &r.timeline;
+  summary.interrupted = r.interrupted;
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "

@@ -10,15 +10,17 @@ struct Case {
   std::string name;
   std::string failure;  // empty = passed
   std::string details;
+  bool error = false;  // an <error> (the run itself went wrong), not a <failure>
 };
 
 std::string Suite(const std::string& name, const std::string& classname,
                   const std::vector<Case>& cases, double time_s) {
-  size_t failures = 0;
-  for (const auto& c : cases) failures += c.failure.empty() ? 0 : 1;
+  size_t failures = 0, errors = 0;
+  for (const auto& c : cases) (c.error ? errors : failures) += c.failure.empty() ? 0 : 1;
   std::string out = "  <testsuite name=\"" + XmlEscape(name) + "\" tests=\"" +
                     std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
-                    "\" errors=\"0\" skipped=\"0\" time=\"" + FormatNumber(time_s, 3) + "\">\n";
+                    "\" errors=\"" + std::to_string(errors) + "\" skipped=\"0\" time=\"" +
+                    FormatNumber(time_s, 3) + "\">\n";
   for (const auto& c : cases) {
     out += "    <testcase classname=\"" + XmlEscape(classname) + "\" name=\"" + XmlEscape(c.name) +
            "\" time=\"0\"";
@@ -26,9 +28,11 @@ std::string Suite(const std::string& name, const std::string& classname,
       out += "/>\n";
       continue;
     }
-    out += ">\n      <failure message=\"" + XmlEscape(c.failure) + "\" type=\"" +
-           XmlEscape(name == "checks" ? "check" : "threshold") + "\">" + XmlEscape(c.details) +
-           "</failure>\n    </testcase>\n";
+    const char* element = c.error ? "error" : "failure";
+    const std::string type = c.error ? "interrupted" : name == "checks" ? "check" : "threshold";
+    out += ">\n      <" + std::string(element) + " message=\"" + XmlEscape(c.failure) +
+           "\" type=\"" + type + "\">" + XmlEscape(c.details) + "</" + element +
+           ">\n    </testcase>\n";
   }
   return out + "  </testsuite>\n";
 }
@@ -75,13 +79,13 @@ std::string XmlEscape(const std::string& text) {
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      // Copy a valid UTF-8 sequence; replace a broken byte, which would break the XML.
-      size_t len = c >= 0xF0 && c < 0xF5 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
-      bool valid = len > 0 && i + len <= text.size();
-      for (size_t k = 1; valid && k < len; ++k)
-        valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-      if (!valid) {
+      // XML 1.0 holds neither bytes that are not UTF-8 (nor surrogates, overlong forms) nor
+      // U+FFFE and U+FFFF: each becomes U+FFFD, so one hostile message cannot break the file.
+      uint32_t cp = 0;
+      size_t len = Utf8Sequence(text, i, &cp);
+      if (len == 0 || cp == 0xFFFE || cp == 0xFFFF) {
         out += "\xEF\xBF\xBD";  // U+FFFD
+        if (len > 0) i += len - 1;
         continue;
       }
       out.append(text, i, len);
@@ -121,14 +125,21 @@ std::string XmlEscape(const std::string& text) {
 std::string FormatJUnit(const Result& result) {
   std::vector<Case> checks = CheckCases(result.shard);
   std::vector<Case> thresholds = ThresholdCases(result);
-  size_t tests = checks.size() + thresholds.size(), failures = 0;
-  for (const auto* list : {&checks, &thresholds})
-    for (const auto& c : *list) failures += c.failure.empty() ? 0 : 1;
+  // An interrupted run is an error of its own suite, so CI cannot read it as a pass.
+  std::vector<Case> run;
+  if (result.interrupted)
+    run.push_back({"run completed", kInterruptedMessage, kInterruptedMessage, true});
+  size_t tests = 0, failures = 0, errors = 0;
+  for (const auto* list : {&checks, &thresholds, &run}) {
+    tests += list->size();
+    for (const auto& c : *list) (c.error ? errors : failures) += c.failure.empty() ? 0 : 1;
+  }
   std::string name = result.test_name.empty() ? "wsyaml" : result.test_name;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"" +
                     XmlEscape(name) + "\" tests=\"" + std::to_string(tests) + "\" failures=\"" +
-                    std::to_string(failures) + "\" errors=\"0\" time=\"" +
-                    FormatNumber(result.duration_s, 3) + "\">\n";
+                    std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
+                    "\" time=\"" + FormatNumber(result.duration_s, 3) + "\">\n";
+  if (!run.empty()) out += Suite("run", "wsyaml.run", run, result.duration_s);
   out += Suite("checks", "wsyaml.checks", checks, result.duration_s);
   out += Suite("thresholds", "wsyaml.thresholds", thresholds, result.duration_s);
   return out + "</testsuites>\n";

@@ -86,6 +86,8 @@ ojson ThresholdJson(const ThresholdResult& r) {
           {"observed", r.observed},
           {"has_data", r.has_data},
           {"abort_on_fail", t.abort_on_fail},
+          {"allow_no_samples", t.allow_no_samples},
+          {"no_samples", r.no_samples},
           {"error", r.error},
           {"line", t.pos.line},
           {"column", t.pos.column}};
@@ -103,11 +105,13 @@ ThresholdResult ThresholdFromJson(const json& j) {
   t.percentile = j.at("percentile").get<double>();
   t.value = j.at("value").get<double>();
   t.abort_on_fail = j.value("abort_on_fail", false);
+  t.allow_no_samples = j.value("allow_no_samples", false);
   t.pos.line = j.value("line", 0);
   t.pos.column = j.value("column", 0);
   r.passed = j.at("passed").get<bool>();
   r.observed = j.at("observed").get<double>();
   r.has_data = j.value("has_data", false);
+  r.no_samples = j.value("no_samples", false);
   r.error = j.value("error", "");
   return r;
 }
@@ -161,6 +165,7 @@ ojson ToJson(const Result& r) {
           {"start_unix_ms", r.start_unix_ms},
           {"duration_s", r.duration_s},
           {"merged_runs", r.merged_runs},
+          {"interrupted", r.interrupted},
           {"metrics", series},
           {"checks", checks},
           {"errors", errors},
@@ -180,6 +185,7 @@ bool FromJson(const json& j, Result* out, std::string* error) {
     r.start_unix_ms = j.at("start_unix_ms").get<int64_t>();
     r.duration_s = j.at("duration_s").get<double>();
     r.merged_runs = j.value("merged_runs", 1);
+    r.interrupted = j.value("interrupted", false);  // absent in files of older versions
     for (const auto& s : j.at("metrics")) SeriesFromJson(s, &r.tags, &r.shard);
     for (const auto& c : j.at("checks"))
       r.shard.MergeCheck(c.at("name").get<std::string>(),
@@ -217,6 +223,7 @@ void MergeResult(const Result& other, Result* into) {
   into->start_unix_ms = start;
   into->duration_s = (end_ms - static_cast<double>(start)) / 1000;
   into->merged_runs += other.merged_runs;
+  into->interrupted = into->interrupted || other.interrupted;
   if (into->test_name.empty()) into->test_name = other.test_name;
   if (into->source_file.empty()) into->source_file = other.source_file;
 

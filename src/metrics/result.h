@@ -30,6 +30,9 @@ struct Result {
   TagRegistry tags;                         ///< resolves the shard's tag ids
   std::vector<ThresholdResult> thresholds;  ///< evaluated against `shard`
   TimeSeries timeline;                      ///< one point per second
+  /// Stopped by SIGINT or SIGTERM before its end (exit 4): the figures cover only part of
+  /// the run, so the summary, JUnit and HTML report mark it as not passed.
+  bool interrupted = false;
 };
 
 /// The result as JSON: metadata, every series with its tags and histogram buckets, checks,

@@ -147,14 +147,15 @@ void AppendRows(const std::vector<Row>& rows, std::string* out) {
 void AppendChecks(const Shard& shard, std::string* out) {
   if (shard.checks().empty()) return;
   for (const auto& [name, c] : shard.checks()) {
-    *out += std::string(kIndent) + (c.fails ? "✗ " : "✓ ") + name + "\n";
+    // Names and messages may hold what a server sent: escaped, so no ESC reaches the terminal.
+    *out += std::string(kIndent) + (c.fails ? "✗ " : "✓ ") + EscapeControls(name) + "\n";
     if (c.fails == 0) continue;
     double total = static_cast<double>(c.passes + c.fails);
     *out += std::string(kIndent) + " ↳  " +
             FormatNumber(static_cast<double>(c.passes) / total * 100, 0) + "% — ✓ " +
             std::to_string(c.passes) + " / ✗ " + std::to_string(c.fails) + "\n";
     if (!c.last_failure.empty())
-      *out += std::string(kIndent) + "    last failure: " + c.last_failure + "\n";
+      *out += std::string(kIndent) + "    last failure: " + EscapeControls(c.last_failure) + "\n";
   }
   *out += "\n";
 }
@@ -165,7 +166,7 @@ void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* 
   for (const auto& r : results) {
     *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.threshold) + " '" +
             r.threshold.source + "' ";
-    *out += r.error.empty() ? FormatObserved(r) : "error: " + r.error;
+    *out += r.no_samples ? r.error : r.error.empty() ? FormatObserved(r) : "error: " + r.error;
     if (r.error.empty() && !r.has_data) *out += " (no samples)";
     *out += "\n";
   }
@@ -177,7 +178,10 @@ void AppendErrors(const Shard& shard, std::string* out) {
   *out += "\n   ERRORS\n";
   std::vector<Row> rows;
   for (const auto& [kind, e] : shard.errors())
-    rows.push_back({"", kind, {std::to_string(e.count), "e.g. " + e.example}, false});
+    rows.push_back({"",
+                    EscapeControls(kind),
+                    {std::to_string(e.count), "e.g. " + EscapeControls(e.example)},
+                    false});
   AppendRows(rows, out);
 }
 
@@ -222,8 +226,9 @@ std::string FormatObserved(const ThresholdResult& r) {
 
 std::string FormatSummary(const SummaryInput& in) {
   std::string out = "\n   wsyaml";
-  if (!in.test_name.empty()) out += ": " + in.test_name;
+  if (!in.test_name.empty()) out += ": " + EscapeControls(in.test_name);
   out += " — " + FormatMicros(in.duration_s * 1e6) + "\n\n";
+  if (in.interrupted) out += std::string(kIndent) + "✗ " + kInterruptedMessage + "\n\n";
   if (in.shard == nullptr || in.tags == nullptr) return out + "     (no metrics)\n";
   AppendChecks(*in.shard, &out);
   AppendThresholds(in.thresholds, &out);

@@ -22,7 +22,14 @@ struct SummaryInput {
   /// Optional: per-second points; when given, gauges (vus, ws_open) show min and max over
   /// the run like k6 does, instead of the value at the end and the shard's maximum.
   const TimeSeries* timeline = nullptr;
+  /// The run was stopped by SIGINT or SIGTERM before its end: said under the title.
+  bool interrupted = false;
 };
+
+/// The line the summary, JUnit and HTML report use for an interrupted run.
+inline constexpr const char* kInterruptedMessage =
+    "interrupted: the run was stopped (SIGINT or SIGTERM) before its end, so these figures "
+    "cover only part of it";
 
 /// The summary as printed to stdout: checks, thresholds, one aligned line per metric with
 /// dotted leaders, errors by kind with an example, close codes. Ends with a newline.

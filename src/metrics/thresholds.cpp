@@ -51,6 +51,12 @@ bool ValidateThreshold(const graph::Threshold& threshold, std::string* error) {
                                  threshold.percentile, error);
 }
 
+bool NeedsSamples(const std::string& metric, Agg aggregate) {
+  MetricId id;
+  if (aggregate == Agg::kCount || !FindMetric(metric, &id)) return false;
+  return Info(id).type != MetricType::kCounter;
+}
+
 bool TagsMatch(const std::vector<std::pair<std::string, std::string>>& series_tags,
                const graph::Tags& filter) {
   for (const auto& want : filter) {
@@ -126,6 +132,12 @@ ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard
   r.observed = Aggregate(shard, tags, id, threshold.filter, threshold.aggregate,
                          threshold.percentile, duration_s, &r.has_data);
   r.passed = Compare(r.observed, threshold.op, threshold.value);
+  if (!r.has_data && !threshold.allow_no_samples &&
+      NeedsSamples(threshold.metric, threshold.aggregate)) {
+    r.passed = false;
+    r.no_samples = true;
+    r.error = kNoSamplesError;
+  }
   return r;
 }
 

@@ -18,8 +18,20 @@ struct ThresholdResult {
   bool passed = false;    ///< the expression held
   double observed = 0;    ///< the aggregate's value, in the metric's unit (µs for times)
   bool has_data = false;  ///< at least one sample matched the metric and filter
-  std::string error;      ///< set when the expression cannot apply; then passed is false
+  /// Failed because the aggregate has no value without samples (NeedsSamples) and the
+  /// threshold does not say allow-no-samples; `error` then says so.
+  bool no_samples = false;
+  std::string error;  ///< set when the expression cannot apply; then passed is false
 };
+
+/// The reason a threshold without samples fails, as shown in the summary, JUnit and JSON.
+inline constexpr const char* kNoSamplesError =
+    "no samples, so no value to compare (allow-no-samples: true lets this pass)";
+
+/// True when `aggregate` of `metric` has no value without samples: every aggregate of a
+/// trend, rate or gauge except count. A counter without samples is 0 (so `count == 0` on
+/// ws_errors passes when there were none), and count is 0 for any metric.
+bool NeedsSamples(const std::string& metric, graph::Threshold::Aggregate aggregate);
 
 /// "ws_connecting{name:echo}" — the metric and its filter, as k6 writes them.
 std::string ThresholdTarget(const std::string& metric, const graph::Tags& filter);
@@ -41,7 +53,8 @@ double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
                  const graph::Tags& filter, graph::Threshold::Aggregate aggregate,
                  double percentile, double duration_s, bool* has_data);
 
-/// Evaluates one threshold. `duration_s` is the test's wall time, for counters' rate.
+/// Evaluates one threshold. `duration_s` is the test's wall time, for counters' rate. A
+/// threshold whose aggregate NeedsSamples fails when no sample matched, unless it allows it.
 ThresholdResult EvaluateThreshold(const graph::Threshold& threshold, const Shard& shard,
                                   const TagRegistry& tags, double duration_s);
 

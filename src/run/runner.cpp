@@ -178,6 +178,7 @@ int Runner::Finish(const graph::TestPlan& plan, SliceOutcome& outcome,
   result.test_name = plan.name;
   result.source_file = options_.file == "-" ? "<stdin>" : options_.file;
   result.wsyaml_version = kVersion;
+  result.interrupted = outcome.interrupted && !outcome.aborted;
   result.thresholds =
       metrics::EvaluateThresholds(plan.thresholds, result.shard, result.tags, result.duration_s);
   metrics::SummaryInput summary;
@@ -187,6 +188,7 @@ int Runner::Finish(const graph::TestPlan& plan, SliceOutcome& outcome,
   summary.duration_s = result.duration_s;
   summary.thresholds = result.thresholds;
   summary.timeline = &result.timeline;
+  summary.interrupted = result.interrupted;
   out_ << metrics::FormatSummary(summary);
   if (builtin) {
     builtin->Stop();

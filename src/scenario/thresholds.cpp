@@ -173,8 +173,11 @@ void CompileEntry(Context& ctx, const YAML::Node& key, const YAML::Node& item,
                   const MetricInfo& metric, const graph::Threshold& base) {
   graph::Threshold t = base;
   if (item.IsMap()) {
-    CheckKeys(ctx, item, {"threshold", "abort-on-fail", "delay-abort-eval"}, "threshold");
+    CheckKeys(ctx, item, {"threshold", "abort-on-fail", "delay-abort-eval", "allow-no-samples"},
+              "threshold");
     if (auto v = item["abort-on-fail"]) ReadBool(ctx, v, "abort-on-fail", &t.abort_on_fail);
+    if (auto v = item["allow-no-samples"])
+      ReadBool(ctx, v, "allow-no-samples", &t.allow_no_samples);
     if (auto v = item["delay-abort-eval"]) {
       ReadDuration(ctx, v, "delay-abort-eval", &t.delay_abort_eval);
     }

@@ -107,5 +107,17 @@ TEST(HtmlReportTest, RendersInHeadlessChromium) {
   testutil::Run("rm -rf " + dir, &status);
 }
 
+TEST(HtmlReportTest, InterruptedRunSaysSoInTheHeader) {
+  Result r = TimelineResult();
+  r.thresholds.clear();
+  r.shard = Shard();
+  EXPECT_NE(FormatHtmlReport(r).find("verdict pass\">passed"), std::string::npos);
+  r.interrupted = true;
+  std::string html = FormatHtmlReport(r);
+  EXPECT_NE(html.find("verdict fail\">interrupted"), std::string::npos) << html.substr(0, 3000);
+  EXPECT_EQ(html.find("passed"), std::string::npos);
+  EXPECT_GE(Count(html, "interrupted: the run was stopped"), 2u);  // header and summary
+}
+
 }  // namespace
 }  // namespace wsyaml::metrics

@@ -245,5 +245,45 @@ TEST(TimeSeriesTest, NdjsonOneLinePerMetricPerSecond) {
   EXPECT_EQ(lines[4]["elapsed_s"], 2);
 }
 
+// `interrupted` and a threshold's no-samples verdict survive the file; files written before
+// these fields existed read as not interrupted.
+TEST(ResultTest, InterruptedAndNoSamplesRoundTrip) {
+  Result a = MakeResult(1, 10, 0);
+  a.interrupted = true;
+  graph::Threshold ping;
+  ping.metric = "ws_ping";
+  ping.source = "p(95) < 50ms";
+  ping.aggregate = graph::Threshold::Aggregate::kPercentile;
+  ping.percentile = 95;
+  ping.value = 50'000;
+  graph::Threshold allowed = ping;
+  allowed.source = "p(95) < 60ms";
+  allowed.allow_no_samples = true;
+  a.thresholds = EvaluateThresholds({ping, allowed}, a.shard, a.tags, a.duration_s);
+  nlohmann::json j = nlohmann::json::parse(ToJson(a).dump());
+  EXPECT_EQ(j["interrupted"], true);
+  EXPECT_EQ(j["thresholds"][0]["no_samples"], true);
+  EXPECT_EQ(j["thresholds"][0]["passed"], false);
+  EXPECT_NE(j["thresholds"][0]["error"].get<std::string>().find("no samples"), std::string::npos);
+  Result b;
+  std::string error;
+  ASSERT_TRUE(FromJson(j, &b, &error)) << error;
+  EXPECT_TRUE(b.interrupted);
+  ASSERT_EQ(b.thresholds.size(), 2u);
+  EXPECT_TRUE(b.thresholds[0].no_samples);
+  EXPECT_TRUE(b.thresholds[1].threshold.allow_no_samples);
+  EXPECT_TRUE(b.thresholds[1].passed);
+  // Merging keeps both: an interrupted part makes the whole interrupted.
+  Result merged = MakeResult(2, 10, 0);
+  MergeResult(b, &merged);
+  EXPECT_TRUE(merged.interrupted);
+  ASSERT_EQ(merged.thresholds.size(), 3u);
+  EXPECT_TRUE(merged.thresholds[2].passed);  // allow-no-samples survived the merge
+
+  j.erase("interrupted");
+  ASSERT_TRUE(FromJson(j, &b, &error)) << error;
+  EXPECT_FALSE(b.interrupted);
+}
+
 }  // namespace
 }  // namespace wsyaml::metrics

@@ -198,12 +198,60 @@ TEST(SummaryTest, ThresholdWithoutSamplesSaysSo) {
   ping.aggregate = graph::Threshold::Aggregate::kPercentile;
   ping.percentile = 95;
   ping.value = 50'000;
-  f.input.thresholds = EvaluateThresholds({ping}, f.shard, f.tags, 60);
+  graph::Threshold allowed = ping;
+  allowed.source = "p(95) < 60ms";
+  allowed.allow_no_samples = true;
+  f.input.thresholds = EvaluateThresholds({ping, allowed}, f.shard, f.tags, 60);
   std::string s = FormatSummary(f.input);
-  EXPECT_NE(s.find("✓ ws_ping{name:ping} 'p(95) < 50ms' p(95)=0µs (no samples)"), std::string::npos)
+  // No samples is no value: the threshold fails and says why, unless it allows that.
+  EXPECT_NE(s.find(std::string("✗ ws_ping{name:ping} 'p(95) < 50ms' ") + kNoSamplesError),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("✓ ws_ping{name:ping} 'p(95) < 60ms' p(95)=0µs (no samples)"), std::string::npos)
       << s;
   EXPECT_NE(LineOf(s, "ws_ping.").find(": no samples"), std::string::npos) << s;
   EXPECT_NE(LineOf(s, "{ name:ping }").find(": no samples"), std::string::npos) << s;
+}
+
+TEST(SummaryTest, InterruptedRunSaysSoUnderTheTitle) {
+  Fixture f;
+  EXPECT_EQ(FormatSummary(f.input).find("interrupted"), std::string::npos);
+  f.input.interrupted = true;
+  std::string s = FormatSummary(f.input);
+  EXPECT_NE(s.find(std::string("✗ ") + kInterruptedMessage), std::string::npos) << s;
+  EXPECT_LT(s.find("interrupted"), s.find("got welcome")) << s;
+}
+
+TEST(FormatTest, EscapeControlsKeepsTheTerminalSafe) {
+  EXPECT_EQ(EscapeControls(std::string("a\x1b[2Jb\0", 7) + "c\x07\x7f"),
+            std::string("a\\x1b[2Jb\\x00c\\x07\\x7f"));
+  EXPECT_EQ(EscapeControls("one\ntwo\r\tend"), "one\\ntwo\\r\\tend");
+  EXPECT_EQ(EscapeControls("one\r\ntwo\n", true), "one\ntwo\n");
+  EXPECT_EQ(EscapeControls("\xC2\x9B"
+                           "31m"),
+            "\\u009b31m");  // C1 CSI
+  EXPECT_EQ(EscapeControls("\x9b\xff é ✓ 𝄞"), "\\x9b\\xff é ✓ 𝄞");
+  EXPECT_EQ(EscapeControls("C:\\path"), "C:\\path");
+}
+
+// Check failures, error examples and names come from servers: no raw ESC or NUL may reach
+// the terminal through the summary, and no line break may fake a summary line.
+TEST(SummaryTest, ServerTextIsEscaped) {
+  Shard shard;
+  TagRegistry tags;
+  shard.Check("reply", false, std::string("got \x1b[2J\x00 here\nFAKE LINE", 24));
+  shard.Error("protocol", "closed: \x1b]0;title\x07");
+  SummaryInput in;
+  in.shard = &shard;
+  in.tags = &tags;
+  in.test_name = "t\x1b";
+  std::string s = FormatSummary(in);
+  EXPECT_EQ(s.find('\x1b'), std::string::npos) << s;
+  EXPECT_EQ(s.find('\0'), std::string::npos) << s;
+  EXPECT_EQ(s.find('\x07'), std::string::npos) << s;
+  EXPECT_NE(s.find("last failure: got \\x1b[2J\\x00 here\\nFAKE LINE"), std::string::npos) << s;
+  EXPECT_NE(s.find("e.g. closed: \\x1b]0;title\\x07"), std::string::npos) << s;
+  EXPECT_NE(s.find("wsyaml: t\\x1b"), std::string::npos) << s;
 }
 
 }  // namespace

@@ -111,6 +111,39 @@ TEST_F(ThresholdsTest, InvalidExpressions) {
   }
 }
 
+// A trend, rate or gauge without samples has no value: its threshold fails with that reason,
+// unless it says allow-no-samples. A counter without samples is 0, and count is 0 for any
+// metric, so `ws_errors: count == 0` still passes when nothing went wrong.
+TEST_F(ThresholdsTest, NoSamplesFailsUnlessAllowedOrACount) {
+  struct NoSamples {
+    graph::Threshold threshold;
+    bool passed;
+  };
+  graph::Threshold allowed = Make("ws_connecting", {}, Agg::kPercentile, 95, Op::kLt, 500'000);
+  allowed.allow_no_samples = true;
+  const NoSamples cases[] = {
+      {Make("ws_connecting", {}, Agg::kPercentile, 95, Op::kLt, 500'000), false},
+      {Make("ws_reply_time", {{"name", "nope"}}, Agg::kMax, 0, Op::kLt, 1e9), false},
+      {Make("checks", {{"check", "never"}}, Agg::kRate, 0, Op::kGe, 0), false},
+      {Make("ws_open", {}, Agg::kMax, 0, Op::kGe, 0), false},
+      {allowed, true},
+      {Make("ws_connecting", {}, Agg::kCount, 0, Op::kEq, 0), true},
+      {Make("ws_errors", {}, Agg::kCount, 0, Op::kEq, 0), true},
+      {Make("ws_errors", {{"kind", "timeout"}}, Agg::kRate, 0, Op::kLt, 1), true},
+      {Make("checks", {{"check", "never"}}, Agg::kCount, 0, Op::kEq, 0), true},
+  };
+  for (const auto& c : cases) {
+    ThresholdResult r = EvaluateThreshold(c.threshold, shard_, tags_, 10);
+    SCOPED_TRACE(ThresholdTarget(c.threshold) + " " + AggregateLabel(c.threshold.aggregate, 95));
+    EXPECT_FALSE(r.has_data);
+    EXPECT_EQ(r.passed, c.passed);
+    EXPECT_EQ(r.no_samples, !c.passed);
+    EXPECT_EQ(r.error, c.passed ? "" : kNoSamplesError);
+  }
+  EXPECT_FALSE(NeedsSamples("ws_errors", Agg::kRate));
+  EXPECT_TRUE(NeedsSamples("vus", Agg::kMax));
+}
+
 TEST_F(ThresholdsTest, AllPassedAndTargets) {
   auto results = EvaluateThresholds({Make("ws_errors", {}, Agg::kCount, 0, Op::kEq, 0),
                                      Make("checks", {}, Agg::kRate, 0, Op::kGt, 0.5)},
