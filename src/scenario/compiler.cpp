@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "scenario/context.h"
+#include "scenario/literal_checks.h"
 #include "scenario/sections.h"
 #include "scenario/step_compiler.h"
 #include "scenario/yaml_reader.h"
@@ -85,6 +86,8 @@ void CompileTarget(Context& ctx, const YAML::Node& node) {
   }
   std::string target;
   for (const auto& s : t.segments) target += s.text;
+  // A URL's port and credentials are checked where they were written.
+  if (IsTarget(target) && !CheckUrl(ctx, node, t, "target")) return;
   SetTarget(ctx, Pos(node), "target", target);
 }
 
@@ -189,6 +192,7 @@ void CompileRoot(Context& ctx, const YAML::Node& root) {
   }
   CheckKeys(ctx, root, kTopKeys, "the scenario");
   if (auto v = root["name"]) ReadString(ctx, v, "name", &ctx.plan.name);
+  ctx.target_written = static_cast<bool>(root["target"]);
   if (ctx.options.overrides.target) {
     SetTarget(ctx, {}, "--target", *ctx.options.overrides.target);
   } else if (auto v = root["target"]) {
@@ -221,6 +225,8 @@ CompileResult Compile(std::string_view text, const CompileOptions& options) {
                              " YAML nodes once its aliases are expanded",
                          "each *alias copies what its &anchor names, and nested aliases multiply: "
                          "use fewer levels of aliases");
+    } else if (ReportUnterminatedQuote(ctx, root, text)) {
+      // The rest of the file is inside the quote: nothing more to say about it.
     } else if (root.IsNull()) {
       ctx.reporter.Error({}, "the scenario is empty",
                          "start with name:, target:, load: and steps:");
@@ -228,12 +234,7 @@ CompileResult Compile(std::string_view text, const CompileOptions& options) {
       CompileRoot(ctx, root);
     }
   } catch (const YAML::ParserException& e) {
-    graph::SourcePos pos{e.mark.line + 1, e.mark.column + 1};
-    if (e.mark.line < 0) pos = {};
-    std::string hint;
-    if (e.msg.find("flow") != std::string::npos && text.find("${") != std::string_view::npos)
-      hint = "inside {...} or [...], quote values that contain ${...}: \"${name}\"";
-    ctx.reporter.Error(pos, "YAML syntax: " + e.msg, hint);
+    ReportYamlError(ctx, e, text);
   } catch (const std::exception& e) {
     ctx.reporter.Error({}, std::string("internal compiler error: ") + e.what());
   }

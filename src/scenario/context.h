@@ -78,6 +78,8 @@ struct Context {
   const CompileOptions& options;
   Reporter reporter;
   graph::TestPlan plan;
+  /// The file has a `target:` (when it failed to compile, relative URLs are not blamed).
+  bool target_written = false;
   /// Variable name -> slot; mirrors plan.var_names.
   std::map<std::string, int> slots;
   /// Names usable in templates right now (vars so far, set and capture names).

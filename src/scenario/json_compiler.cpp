@@ -5,6 +5,7 @@
 
 #include <set>
 
+#include "scenario/literal_checks.h"
 #include "scenario/templates.h"
 #include "scenario/yaml_reader.h"
 
@@ -29,6 +30,8 @@ bool IsYamlNull(const std::string& s) {
 bool AppendJsonString(Context& ctx, const YAML::Node& node, const TemplateScope& scope,
                       std::vector<Segment>* out) {
   const std::string& text = node.Scalar();
+  // JSON text is UTF-8 (RFC 8259): a server would reject the frame, a matcher never match.
+  if (!CheckUtf8(ctx, node, {}, "JSON text")) return false;
   if (IsSingleHole(text)) {
     std::vector<Segment> hole;
     if (!AppendTemplate(ctx, text, Where(node), false, Escape::kJsonValue, scope, &hole))
@@ -50,9 +53,12 @@ bool AppendJsonString(Context& ctx, const YAML::Node& node, const TemplateScope&
     return true;
   }
   AppendLiteral("\"", out);
+  size_t first = out->size() - 1;  // the literal holding the quote: text may join it
   bool ok = AppendTemplate(ctx, text, Where(node), true, Escape::kJsonString, scope, out);
   AppendLiteral("\"", out);
-  return ok;
+  // Text from ${env...} is literal now: it must be UTF-8 too.
+  return ok &&
+         CheckUtf8(ctx, node, std::vector<Segment>(out->begin() + first, out->end()), "JSON text");
 }
 
 }  // namespace
@@ -106,6 +112,10 @@ bool AppendJson(Context& ctx, const YAML::Node& value, const TemplateScope& scop
     const YAML::Node key = it->first;
     if (!key.IsScalar() || key.Scalar().find("${") != std::string::npos) {
       ctx.reporter.Error(Pos(key), "JSON keys must be plain text, without ${...}");
+      ok = false;
+      continue;
+    }
+    if (!CheckUtf8(ctx, key, {}, "JSON key")) {
       ok = false;
       continue;
     }

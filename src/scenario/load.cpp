@@ -36,6 +36,17 @@ bool CompileStages(Context& ctx, const YAML::Node& node, std::vector<graph::Stag
     }
     out->push_back(stage);
   }
+  // A 0s stage jumps to its target at once (as in k6); as the last stage it would end
+  // the test at the moment it gets there.
+  const YAML::Node last = node[node.size() - 1];
+  if (ok && out->back().duration.count() == 0) {
+    ctx.reporter.Error(
+        Pos(last.IsMap() && last["duration"] ? last["duration"] : last),
+        "the last stage lasts 0s: the test would end as it reaches its target",
+        "give it a duration, e.g. {duration: 30s, target: " + std::to_string(out->back().target) +
+            "}; a 0s stage jumps to its target only before another stage");
+    ok = false;
+  }
   return ok;
 }
 
@@ -99,7 +110,11 @@ bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) 
     ok = ReadDuration(ctx, v, "graceful-stop", &out->graceful_stop) && ok;
   if (auto v = node["iteration-timeout"]) {
     graph::Micros t{0};
-    ok = ReadDuration(ctx, v, "iteration-timeout", &t) && ok;
+    ok = ReadPositiveDuration(ctx, v, "iteration-timeout",
+                              "0s would interrupt every iteration as it starts; leave it out "
+                              "for no bound",
+                              &t) &&
+         ok;
     out->iteration_timeout = t;
   }
   if (auto v = node["ramp-up"]) {

@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "scenario/json_compiler.h"
+#include "scenario/literal_checks.h"
 #include "scenario/step_compiler.h"
 #include "scenario/yaml_reader.h"
 
@@ -62,7 +63,8 @@ bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const
   bool ok = true;
   StepScope url_scope = scope;
   if (value.IsScalar()) {
-    ok = ReadTemplate(ctx_, value, "url", graph::Escape::kNone, scope.templates, &c.url);
+    ok = ReadTemplate(ctx_, value, "url", graph::Escape::kNone, scope.templates, &c.url) &&
+         CheckUrl(ctx_, value, c.url, "url");
   } else if (value.IsMap()) {
     ok = ConnectOptions(value, scope, &c);
   } else {
@@ -75,7 +77,7 @@ bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const
         "give it steps: [...] so it runs asynchronously, or use `after`");
     ok = false;
   }
-  if (ok && ctx_.plan.target.empty() && !c.url.segments.empty() &&
+  if (ok && ctx_.plan.target.empty() && !ctx_.target_written && !c.url.segments.empty() &&
       c.url.segments[0].kind == graph::Segment::Kind::kLiteral &&
       c.url.segments[0].text.rfind("ws", 0) != 0) {
     ctx_.reporter.Error(c.url.pos, "relative url needs a target",
@@ -93,7 +95,8 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
                        "tags", "reconnect", "tls", "compression", "origin", "max-message-size"},
                       "connect");
   if (auto v = value["url"]) {
-    ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) && ok;
+    ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) &&
+         CheckUrl(ctx_, v, c->url, "url") && ok;
   } else {
     ctx_.reporter.Error(Pos(value), "connect needs a url", "e.g. url: /ws/chat");
     ok = false;
@@ -101,7 +104,13 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
   ok = ReadName(value, &c->name) && ok;
   if (!c->name.empty()) ctx_.connection_names.insert(c->name);
   if (auto v = value["count"]) ok = ReadInt(ctx_, v, "count", 1, &c->count) && ok;
-  if (auto v = value["timeout"]) ok = ReadDuration(ctx_, v, "timeout", &c->timeout) && ok;
+  if (auto v = value["timeout"]) {
+    ok = ReadPositiveDuration(ctx_, v, "timeout",
+                              "a 0s timeout would fail every connection before it opens; leave "
+                              "it out for the default, 10s",
+                              &c->timeout) &&
+         ok;
+  }
   if (auto v = value["headers"]) {
     if (!v.IsMap()) {
       ok = WrongType(ctx_, v, "headers", "a mapping", "e.g. headers: {Authorization: Bearer x}");
@@ -177,8 +186,12 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
         ok = ReadString(ctx_, f, "server-name", &tls.server_name) && ok;
       if (auto f = v["insecure"]) ok = ReadBool(ctx_, f, "insecure", &tls.insecure) && ok;
       // Certificate files are relative to the scenario, like data and payload files.
-      for (std::string* file : {&tls.ca_file, &tls.cert_file, &tls.key_file}) {
-        if (!file->empty() && (*file)[0] != '/') *file = ctx_.options.base_dir + "/" + *file;
+      // A missing one would fail every connection's TLS setup: checked now.
+      for (auto [file, name] : {std::pair{&tls.ca_file, "ca"}, std::pair{&tls.cert_file, "cert"},
+                                std::pair{&tls.key_file, "key"}}) {
+        if (file->empty()) continue;
+        if ((*file)[0] != '/') *file = ctx_.options.base_dir + "/" + *file;
+        ok = CheckReadableFile(ctx_, v[name], *file, name) && ok;
       }
       c->tls = tls;
     }
@@ -226,7 +239,9 @@ bool StepCompiler::Send(const YAML::Node& value, const YAML::Node& key, const St
   graph::Send s;
   bool ok = true;
   if (value.IsScalar()) {
-    ok = ReadTemplate(ctx_, value, "send", graph::Escape::kNone, scope.templates, &s.payload.body);
+    ok =
+        ReadTemplate(ctx_, value, "send", graph::Escape::kNone, scope.templates, &s.payload.body) &&
+        CheckUtf8(ctx_, value, s.payload.body.segments, "text message");
   } else if (value.IsMap()) {
     ok = Payload(value, scope, &s);
   } else if (value.IsNull()) {
@@ -285,7 +300,8 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
   const YAML::Node body = value[kind];
   graph::Payload& p = send->payload;
   if (kind == "text") {
-    ok = ReadTemplate(ctx_, body, "text", graph::Escape::kNone, scope.templates, &p.body) && ok;
+    ok = ReadTemplate(ctx_, body, "text", graph::Escape::kNone, scope.templates, &p.body) &&
+         CheckUtf8(ctx_, body, p.body.segments, "text message") && ok;
   } else if (kind == "json") {
     p.kind = graph::Payload::Kind::kJson;
     p.body.pos = Pos(body);
@@ -333,7 +349,13 @@ bool StepCompiler::Reply(const YAML::Node& value, const StepScope& scope, graph:
   TemplateScope templates = scope.templates;
   templates.sent = true;
   if (auto v = value["match"]) ok = CompileMatcher(ctx_, v, templates, &r.match) && ok;
-  if (auto v = value["within"]) ok = ReadDuration(ctx_, v, "within", &r.within) && ok;
+  if (auto v = value["within"]) {
+    ok = ReadPositiveDuration(ctx_, v, "within",
+                              "0s would fail every reply before it can arrive; leave it out for "
+                              "the default, 10s",
+                              &r.within) &&
+         ok;
+  }
   ok = ReadName(value, &r.name) && ok;
   if (r.name.empty()) r.name = "reply at line " + std::to_string(Pos(value).line);
   send->reply = std::move(r);
@@ -349,7 +371,13 @@ bool StepCompiler::Expect(const YAML::Node& value, const YAML::Node& key, const 
   }
   bool ok = CheckKeys(ctx_, value, {"match", "within", "capture", "name"}, "expect");
   if (auto v = value["match"]) ok = CompileMatcher(ctx_, v, scope.templates, &e.match) && ok;
-  if (auto v = value["within"]) ok = ReadDuration(ctx_, v, "within", &e.within) && ok;
+  if (auto v = value["within"]) {
+    ok = ReadPositiveDuration(ctx_, v, "within",
+                              "0s would fail every expect that has to wait for its message; "
+                              "leave it out for the default, 10s",
+                              &e.within) &&
+         ok;
+  }
   if (auto v = value["capture"]) ok = CompileCaptures(ctx_, v, &e.captures) && ok;
   ok = ReadName(value, &e.name) && ok;
   if (e.name.empty()) e.name = "expect at line " + std::to_string(Pos(key).line);

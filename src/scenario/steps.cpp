@@ -39,6 +39,18 @@ bool NeedsConnection(const graph::Step::Action& a) {
          std::holds_alternative<graph::OnEvent>(a);
 }
 
+// A step that was meant as a connect without steps (perhaps misspelled, `conect`), whether
+// or not it compiled.
+bool MeantLinearConnect(const YAML::Node& item) {
+  // Nodes are bound once: assigning to a yaml-cpp Node writes through to what it refers to.
+  const bool map = item.IsMap() && item.size() > 0;
+  const YAML::Node key = map ? item.begin()->first : item;
+  const YAML::Node value = map ? item.begin()->second : YAML::Node();
+  if (!key.IsScalar()) return false;
+  if (key.Scalar() != "connect" && DidYouMean(key.Scalar(), {"connect"}).empty()) return false;
+  return !(value.IsMap() && value["steps"]);
+}
+
 }  // namespace
 
 const StepCompiler::StepKind* StepCompiler::Find(const std::string& name) const {
@@ -84,6 +96,9 @@ bool StepCompiler::CompileList(const YAML::Node& list, const StepScope& scope,
       out->push_back(std::move(step));
     } else {
       ok = false;
+      // Its error is the cause: the steps after it are not also blamed for a missing
+      // connection.
+      if (MeantLinearConnect(item)) current.connection = true;
     }
   }
   WarnUnreachable(*out);

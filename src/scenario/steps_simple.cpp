@@ -39,7 +39,11 @@ bool StepCompiler::Wait(const YAML::Node& value, const YAML::Node&, const StepSc
     if (auto v = value["all"]) ok = ReadBool(ctx_, v, "all", &w.all) && ok;
     if (auto v = value["max"]) {
       graph::Micros max{0};
-      ok = ReadDuration(ctx_, v, "max", &max) && ok;
+      ok = ReadPositiveDuration(ctx_, v, "max",
+                                "wait with max: 0s would return at once; leave max out to "
+                                "wait until the connection closes",
+                                &max) &&
+           ok;
       w.max = max;
     }
   } else if (!value.IsNull()) {
@@ -116,7 +120,8 @@ bool StepCompiler::Repeat(const YAML::Node& value, const YAML::Node& key, const 
     ok = ReadInt(ctx_, times, "times", 1, &r.times) && ok;
   } else if (for_) {
     graph::Micros d{0};
-    ok = ReadDuration(ctx_, for_, "for", &d) && ok;
+    ok = ReadPositiveDuration(ctx_, for_, "for", "repeat for 0s would never run its steps", &d) &&
+         ok;
     r.for_ = d;
   } else {
     ctx_.reporter.Error(Pos(key), "repeat needs times or for",

@@ -2,7 +2,9 @@
 #include "scenario/templates.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 namespace wsyaml::scenario {
 
@@ -19,6 +21,11 @@ struct FunctionInfo {
   int min_args;
   int max_args;  // -1 = any number
 };
+
+// The longest randomString: the engine makes at most this many characters.
+constexpr long long kMaxRandomString = 1 << 20;
+// The widest randomInt bounds: 2^53 - 1, exact in a double and in every JSON reader.
+constexpr long long kMaxRandomInt = (1LL << 53) - 1;
 
 constexpr FunctionInfo kFunctions[] = {
     {"randomInt", Function::kRandomInt, 2, 2},    {"randomString", Function::kRandomString, 1, 1},
@@ -57,8 +64,19 @@ bool IsNumber(std::string_view s) {
   return true;
 }
 
-// The position of `offset` characters into a scalar.
-SourcePos At(ScalarPos where, std::string_view text, size_t offset) {
+// A number as written in a function argument: -3, 1.5, 1e11.
+bool IsNumberLiteral(std::string_view s) {
+  std::string text(s);
+  char* end = nullptr;
+  std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() &&
+         (std::isdigit(static_cast<unsigned char>(text.back())) || text.back() == '.') &&
+         text.find_first_of("xXnN") == std::string::npos;
+}
+
+}  // namespace
+
+SourcePos PosIn(ScalarPos where, std::string_view text, size_t offset) {
   SourcePos pos = where.pos;
   if (pos.line == 0) return pos;
   pos.column += where.quoted ? 1 : 0;
@@ -72,6 +90,8 @@ SourcePos At(ScalarPos where, std::string_view text, size_t offset) {
   }
   return pos;
 }
+
+namespace {
 
 // Index just past the `}` closing the `${` whose body starts at `begin`; npos if none.
 size_t FindClose(std::string_view text, size_t begin) {
@@ -286,15 +306,59 @@ class ExprCompiler {
 
     for (const auto& [offset, text] : parts) {
       SourcePos arg_pos = args_pos;
-      arg_pos.column += static_cast<int>(offset);
+      size_t lead = 0;
+      while (lead < text.size() && std::isspace(static_cast<unsigned char>(text[lead]))) ++lead;
+      arg_pos.column += static_cast<int>(offset + lead);
       graph::Template arg;
       if (!CompileArg(text, arg_pos, info->function, &arg)) return false;
       out->args.push_back(std::move(arg));
     }
-    if (info->function == Function::kRandomInt && out->args[0].IsConstant() &&
-        out->args[1].IsConstant() &&
-        std::stod(out->args[0].segments[0].text) > std::stod(out->args[1].segments[0].text)) {
-      return Fail(pos, "randomInt(a, b) needs a <= b");
+    if (info->function == Function::kRandomInt || info->function == Function::kRandomString)
+      return CheckWholeArgs(out);
+    return true;
+  }
+
+  // Arguments known now (literals, ${env...}) of randomInt and randomString: whole numbers
+  // in range, rewritten in plain digits (1e3 -> 1000) for the engine. Others are run time.
+  bool CheckWholeArgs(Segment* call) {
+    const bool is_int = call->function == Function::kRandomInt;
+    std::vector<long long> values;
+    for (auto& arg : call->args) {
+      if (!arg.IsConstant()) continue;
+      std::string text;
+      for (const auto& s : arg.segments) text += s.text;
+      const std::string what = is_int ? "randomInt(a, b)" : "randomString(n)";
+      char* end = nullptr;
+      double value = std::strtod(text.c_str(), &end);
+      if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value))
+        return Fail(arg.pos, what + " takes numbers, got \"" + text + "\"");
+      if (value != std::floor(value))
+        return Fail(arg.pos, what + " takes whole numbers, got " + text,
+                    is_int ? "e.g. randomInt(1, 6)" : "e.g. randomString(8)");
+      if (is_int && std::fabs(value) > kMaxRandomInt) {
+        return Fail(arg.pos,
+                    "randomInt(a, b) takes numbers from -" + std::to_string(kMaxRandomInt) +
+                        " to " + std::to_string(kMaxRandomInt) + ", got " + text,
+                    "2^53 - 1: the largest whole number every JSON reader keeps exactly");
+      }
+      if (!is_int && value < 0) return Fail(arg.pos, "randomString(n) needs n >= 0, got " + text);
+      if (!is_int && value > kMaxRandomString) {
+        return Fail(arg.pos,
+                    "randomString(n) makes at most " + std::to_string(kMaxRandomString) +
+                        " characters (1 MiB), got " + text,
+                    "for a larger message, repeat the template or send a file: send: {file: "
+                    "big.bin}");
+      }
+      values.push_back(static_cast<long long>(value));
+      arg.segments.assign(1, Segment{});
+      arg.segments[0].text = std::to_string(values.back());
+    }
+    if (is_int && values.size() == 2 && values[0] > values[1]) {
+      return Fail(call->args[0].pos,
+                  "randomInt(a, b) needs a <= b, got randomInt(" + std::to_string(values[0]) +
+                      ", " + std::to_string(values[1]) + "): the range is empty",
+                  "write the smaller number first: randomInt(" + std::to_string(values[1]) + ", " +
+                      std::to_string(values[0]) + ")");
     }
     return true;
   }
@@ -313,10 +377,10 @@ class ExprCompiler {
       std::string hole = "${" + std::string(text) + "}";
       return AppendTemplate(ctx_, hole, ScalarPos{pos, false}, false, Escape::kNone, scope_,
                             &arg->segments);
-    } else if (numeric && !IsNumber(text)) {
+    } else if (numeric && !IsNumberLiteral(text)) {
       return Fail(pos, "expected a number or ${name}, got \"" + std::string(text) + "\"");
     }
-    if (numeric && !IsNumber(text))
+    if (numeric && !IsNumberLiteral(text))
       return Fail(pos, "expected a number, got \"" + std::string(text) + "\"");
     AppendLiteral(std::string(text), &arg->segments);
     if (arg->segments.empty()) arg->segments.push_back(Segment{});
@@ -374,7 +438,7 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
     literal(text.substr(i, hole - i));
     size_t close = FindClose(text, hole + 2);
     if (close == std::string_view::npos) {
-      ctx.reporter.Error(At(where, text, hole), "unterminated ${ in template",
+      ctx.reporter.Error(PosIn(where, text, hole), "unterminated ${ in template",
                          "close it with }, or write $${ for a literal ${");
       return false;
     }
@@ -382,7 +446,7 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
     segment.escape = json_string ? Escape::kJsonString : escape;
     std::string env_value;
     std::string_view body = text.substr(hole + 2, close - hole - 3);
-    if (!compiler.Compile(body, At(where, text, hole), &segment, &env_value)) {
+    if (!compiler.Compile(body, PosIn(where, text, hole), &segment, &env_value)) {
       ok = false;
     } else if (segment.kind == Segment::Kind::kLiteral) {
       // ${env...}: resolved now, so the value is literal text.

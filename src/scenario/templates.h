@@ -18,6 +18,9 @@ struct ScalarPos {
   bool quoted = false;
 };
 
+/// The position of the byte `offset` into the text of a scalar that starts at `where`.
+graph::SourcePos PosIn(ScalarPos where, std::string_view text, size_t offset);
+
 /// Compiles `text` into a template whose holes use `escape`; errors go to the reporter.
 graph::Template CompileTemplate(Context& ctx, std::string_view text, ScalarPos where,
                                 graph::Escape escape, const TemplateScope& scope);

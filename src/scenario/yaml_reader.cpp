@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <set>
 
+#include <yaml-cpp/depthguard.h>
+
 namespace wsyaml::scenario {
 
 graph::SourcePos Pos(const YAML::Node& node) {
@@ -51,7 +53,68 @@ bool CountNodes(const YAML::Node& node, size_t limit, size_t* count, YAML::Node*
   return true;
 }
 
+// Where the quoted scalar that starts last in the file is (an unclosed one runs to the end).
+// Marks, not nodes: assigning to a yaml-cpp Node writes through to the node it refers to.
+void FindLastQuoted(const YAML::Node& node, YAML::Mark* last, int depth = 0) {
+  if (depth > 1000) return;
+  if (node.IsScalar()) {
+    if (IsQuoted(node) && node.Mark().pos > last->pos) *last = node.Mark();
+  } else if (node.IsSequence()) {
+    for (const YAML::Node& item : node) FindLastQuoted(item, last, depth + 1);
+  } else if (node.IsMap()) {
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      FindLastQuoted(it->first, last, depth + 1);
+      FindLastQuoted(it->second, last, depth + 1);
+    }
+  }
+}
+
 }  // namespace
+
+void ReportYamlError(Context& ctx, const YAML::ParserException& e, std::string_view text) {
+  graph::SourcePos pos{e.mark.line + 1, e.mark.column + 1};
+  if (e.mark.line < 0) pos = {};
+  if (const auto* deep = dynamic_cast<const YAML::DeepRecursion*>(&e)) {
+    // yaml-cpp counts the top-level mapping as the first level.
+    ctx.reporter.Error(pos,
+                       "the scenario nests lists and mappings too deeply: the YAML reader "
+                       "stops at " +
+                           std::to_string(deep->depth() - 1) + " levels",
+                       "real scenarios nest a few dozen levels at most; flatten the structure");
+    return;
+  }
+  std::string hint;
+  if (e.msg.find("flow") != std::string::npos && text.find("${") != std::string_view::npos)
+    hint = "inside {...} or [...], quote values that contain ${...}: \"${name}\"";
+  ctx.reporter.Error(pos, "YAML syntax: " + e.msg, hint);
+}
+
+bool ReportUnterminatedQuote(Context& ctx, const YAML::Node& root, std::string_view text) {
+  YAML::Mark last = YAML::Mark::null_mark();
+  FindLastQuoted(root, &last);
+  if (last.pos < 0) return false;
+  size_t i = static_cast<size_t>(last.pos);
+  if (i >= text.size() || (text[i] != '"' && text[i] != '\'')) return false;
+  const char quote = text[i];
+  for (++i; i < text.size(); ++i) {
+    if (quote == '"' && text[i] == '\\') {
+      ++i;  // an escape: the next character never closes
+    } else if (text[i] == quote) {
+      if (quote == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+        ++i;  // '' is a quote inside single quotes
+      } else {
+        return false;
+      }
+    }
+  }
+  ctx.reporter.Error(graph::SourcePos{last.line + 1, last.column + 1},
+                     std::string("unterminated ") + (quote == '"' ? "double" : "single") +
+                         " quote: the text runs to the end of the file",
+                     std::string("close it with ") + quote +
+                         "; quoted text may span lines, so everything after the open quote "
+                         "became part of it");
+  return true;
+}
 
 bool ExpandedSizeWithin(const YAML::Node& root, size_t limit, YAML::Node* where) {
   size_t count = 0;
@@ -116,15 +179,20 @@ bool ReadDouble(Context& ctx, const YAML::Node& node, const std::string& what, d
   return true;
 }
 
+// The largest whole number an option takes (far above any real count of VUs or iterations).
+constexpr long kMaxInt = 1000000000L;
+
 bool ReadInt(Context& ctx, const YAML::Node& node, const std::string& what, int min, int* out) {
   if (!node.IsScalar() || IsQuoted(node)) return WrongType(ctx, node, what, "a whole number");
   const std::string& s = node.Scalar();
   char* end = nullptr;
   errno = 0;
   long value = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || end != s.c_str() + s.size() || errno == ERANGE || value > 1000000000L ||
-      value < -1000000000L) {
-    return WrongType(ctx, node, what, "a whole number");
+  if (s.empty() || end != s.c_str() + s.size()) return WrongType(ctx, node, what, "a whole number");
+  if (errno == ERANGE || value > kMaxInt || value < -kMaxInt) {
+    ctx.reporter.Error(Pos(node),
+                       what + " must be at most " + std::to_string(kMaxInt) + ", got " + s);
+    return false;
   }
   if (value < min) {
     ctx.reporter.Error(Pos(node), what + " must be at least " + std::to_string(min) + ", got " +
@@ -166,6 +234,14 @@ bool ReadDuration(Context& ctx, const YAML::Node& node, const std::string& what,
   }
   *out = range.min;
   return true;
+}
+
+bool ReadPositiveDuration(Context& ctx, const YAML::Node& node, const std::string& what,
+                          const std::string& zero_hint, graph::Micros* out) {
+  if (!ReadDuration(ctx, node, what, out)) return false;
+  if (out->count() > 0) return true;
+  ctx.reporter.Error(Pos(node), what + " must be longer than 0", zero_hint);
+  return false;
 }
 
 bool ReadRange(Context& ctx, const YAML::Node& node, const std::string& what,

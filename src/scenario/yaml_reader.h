@@ -31,6 +31,15 @@ inline constexpr size_t kMaxExpandedNodes = 200000;
 /// than `limit` nodes with aliases expanded. Stops counting at the limit: linear in it.
 bool ExpandedSizeWithin(const YAML::Node& root, size_t limit, YAML::Node* where);
 
+/// Reports a parse error of yaml-cpp at its position: nesting past its depth limit with the
+/// limit, other syntax errors as "YAML syntax: ..." with a hint where one helps.
+void ReportYamlError(Context& ctx, const YAML::ParserException& e, std::string_view text);
+
+/// yaml-cpp ends a quoted scalar left open at the end of the file without an error, so the
+/// rest of the file silently becomes its text. Reports that quote and returns true when the
+/// last quoted scalar of `text` is not closed.
+bool ReportUnterminatedQuote(Context& ctx, const YAML::Node& root, std::string_view text);
+
 bool CheckKeys(Context& ctx, const YAML::Node& map, const std::vector<std::string>& allowed,
                const std::string& what);
 
@@ -49,6 +58,10 @@ bool ReadBool(Context& ctx, const YAML::Node& node, const std::string& what, boo
 /// Reads a duration with a unit.
 bool ReadDuration(Context& ctx, const YAML::Node& node, const std::string& what,
                   graph::Micros* out);
+/// Reads a duration that must be longer than 0, for options where 0 is meaningless;
+/// `zero_hint` says what 0 would do and what to write instead.
+bool ReadPositiveDuration(Context& ctx, const YAML::Node& node, const std::string& what,
+                          const std::string& zero_hint, graph::Micros* out);
 /// Reads a duration or a range `2s..8s`.
 bool ReadRange(Context& ctx, const YAML::Node& node, const std::string& what,
                graph::DurationRange* out);

@@ -113,7 +113,7 @@ const BadCase kCases[] = {
     {H "  - send: \"${randomInt(1)}\"\n", 3, 12, "takes 2 arguments, got 1"},
     {H "  - send: \"${uuid(1)}\"\n", 3, 12, "takes 0 arguments"},
     {H "  - send: \"${randomItem()}\"\n", 3, 12, "at least 1"},
-    {H "  - send: \"${randomInt(9, 1)}\"\n", 3, 12, "a <= b"},
+    {H "  - send: \"${randomInt(9, 1)}\"\n", 3, 24, "a <= b"},
     {H "  - send: \"${randomString(abc)}\"\n", 3, 27, "expected a number"},
     {H "  - send: \"abc ${vu\"\n", 3, 16, "unterminated"},
     {H "  - send: \"${vu.x}\"\n", 3, 12, "has no fields"},
@@ -121,6 +121,52 @@ const BadCase kCases[] = {
     {H "  - send: \"${data.users.name}\"\n", 3, 12, "unknown feeder 'users'"},
     {H "  - log: \"${env.NOT_SET_ANYWHERE}\"\n", 3, 11, "is not set"},
     {H "  - send: \"${}\"\n", 3, 12, "expected a name"},
+    // values that would fail every connection at run time (issue 11, item 12)
+    {"target: ws://127.0.0.1:99999\nsteps: [close]\n", 1, 23, "port 99999 is out of range"},
+    {H "  - connect: ws://h:0/x\n", 3, 20, "port 0 is out of range"},
+    {H "  - connect: ws://h:80a/x\n", 3, 20, "port must be a number"},
+    {H "  - connect: {url: \"ws://h:${env.PORT}9/\"}\n", 3, 20, "port 80809 is out of range"},
+    {H "  - connect: \"wss://[::1]:70000/\"\n", 3, 26, "port 70000"},
+    {H "  - connect: \"ws://user:pw@h/\"\n", 3, 27, "credentials (user:password@)"},
+    {H "  - connect: \"ws://u:${env.HOST}@h/\"\n", 3, 33, "headers: {Authorization"},
+    {"target: ws://a:b@h:8080\nsteps: [close]\n", 1, 17, "credentials"},
+    {H "  - connect: ws://:8080/\n", 3, 14, "has no host"},
+    {H "  - connect: {url: /, tls: {ca: nope.pem}}\n", 3, 33, "cannot read tls ca file"},
+    {H "  - connect: {url: /, tls: {ca: ca.pem, key: no.key}}\n", 3, 46, "tls key file"},
+    {H "  - connect: {url: /, tls: {cert: .}}\n", 3, 35, "tls cert file"},
+    {H "  - send: \"a\xff\"\n", 3, 13, "not valid UTF-8 (byte 0xFF)"},
+    {H "  - send: {text: \"ok \xc3\"}\n", 3, 22, "text message is not valid UTF-8"},
+    {H "  - send: {json: {a: [1, \"x\xed\xa0\x80\"]}}\n", 3, 28, "JSON text is not valid UTF-8"},
+    {H "  - send: {json: {\"k\xf8\": 1}}\n", 3, 21, "JSON key is not valid UTF-8"},
+    // zero where it means nothing; function arguments known now (item 13)
+    {H "  - connect: {url: /, timeout: 0s}\n", 3, 32, "timeout must be longer than 0"},
+    {C "        - expect: {within: 0s}\n", 6, 28, "within must be longer than 0"},
+    {C "        - send: {text: a, reply: {within: 0ms}}\n", 6, 43, "longer than 0"},
+    {"target: builtin:echo\nload: {vus: 1, duration: 1s, iteration-timeout: 0s}\nsteps: [close]\n",
+     2, 49, "interrupt every iteration"},
+    {"target: builtin:echo\nload: {stages: [{duration: 0s, target: 1}]}\nsteps: [close]\n", 2, 28,
+     "the last stage lasts 0s"},
+    {"target: builtin:echo\nload: {rate: 5/s, stages: [{duration: 1s, target: 9}, {duration: 0s, "
+     "target: 1}]}\nsteps: [close]\n",
+     2, 66, "the last stage lasts 0s"},
+    {C "        - wait: {max: 0s}\n", 6, 23, "max must be longer than 0"},
+    {C "        - repeat: {for: 0s, do: [ping]}\n", 6, 25, "never run its steps"},
+    {H "  - send: \"${randomString(-1)}\"\n", 3, 27, "needs n >= 0, got -1"},
+    {H "  - send: \"${randomString(1e11)}\"\n", 3, 27, "at most 1048576 characters"},
+    {H "  - send: \"${randomString(${env.PORT}000)}\"\n", 3, 27, "at most 1048576"},
+    {H "  - send: \"${randomString(2.5)}\"\n", 3, 27, "whole numbers, got 2.5"},
+    {H "  - send: \"${randomInt(1.5, 2.5)}\"\n", 3, 24, "whole numbers, got 1.5"},
+    {H "  - send: \"${randomInt(1, 2.5)}\"\n", 3, 27, "whole numbers, got 2.5"},
+    {H "  - send: \"${randomInt(5, 1)}\"\n", 3, 24, "the range is empty"},
+    {H "  - send: \"${randomInt(0, 1e300)}\"\n", 3, 27, "9007199254740991"},
+    // messages that name what is wrong (item 17)
+    {"target: builtin:echo\nload: {vus: 2147483647}\nsteps: [close]\n", 2, 13,
+     "vus must be at most 1000000000, got 2147483647"},
+    {"target: builtin:echo\nload: {vus: 1, iterations: 99999999999999999999}\nsteps: [close]\n", 2,
+     28, "at most 1000000000"},
+    {H "  - connect: /\n  - send: \"abc\n  - close\n", 4, 11, "unterminated double quote"},
+    {H "  - connect: /\n  - send: 'it''s\n  - close\n", 4, 11, "unterminated single quote"},
+    {"name: \"abc\ntarget: builtin:echo\nsteps: [close]\n", 1, 7, "unterminated double quote"},
     // matchers and handlers
     {C "        - on-message: {match: {txt: a}}\n", 6, 32, "did you mean 'text'"},
     {C "        - on-message: {match: {regex: \"a(\"}}\n", 6, 39, "regex does not compile"},
@@ -211,6 +257,91 @@ TEST(ErrorTableTest, EachCaseFailsAtItsPositionWithItsMessage) {
       EXPECT_FALSE(found->source_line.empty());
     }
   }
+}
+
+// One cause, one error: the steps after a connect that failed to compile (or a misspelled
+// one), and relative URLs under a target that failed, are not blamed as well.
+TEST(ErrorTableTest, AFirstErrorIsReportedOnceWithoutACascade) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"target: ${env.NOPE}\nsteps:\n  - connect: /ws\n  - send: a\n  - send: b\n"
+       "  - expect: {within: 1s}\n  - close\n",
+       "'NOPE' is not set"},
+      {"steps:\n  - connect: /ws\n  - send: a\n  - send: b\n  - close\n",
+       "relative url needs a target"},
+      {H "  - connect: \"/ws/${nope}\"\n  - send: a\n  - on-message: {do: [close]}\n  - close\n",
+       "unknown name 'nope'"},
+      {H "  - connect: {url: /ws, cuont: 2}\n  - send: a\n  - ping\n  - close\n",
+       "unknown key 'cuont'"},
+      {H "  - conect: /ws\n  - send: a\n  - close\n", "did you mean 'connect'"},
+      {H "  - connect:\n  - send: a\n  - close\n", "connect must be a URL"},
+      {H "  - connect: ws://h:99999/\n  - send: a\n  - close\n", "out of range"},
+      {H "  - repeat:\n      times: 2\n      do:\n        - connect: {url: /, timeout: 0s}\n"
+         "        - send: a\n        - close\n",
+       "timeout must be longer than 0"},
+  };
+  for (const auto& [yaml, fragment] : cases) {
+    SCOPED_TRACE(yaml);
+    CompileResult r = CompileText(yaml);
+    ASSERT_EQ(r.diagnostics.size(), 1u) << AllDiagnostics(r);
+    EXPECT_NE((r.diagnostics[0].message + r.diagnostics[0].hint).find(fragment), std::string::npos)
+        << AllDiagnostics(r);
+  }
+  // A connect with steps of its own opens nothing for the steps after it: still an error.
+  CompileResult r = CompileText(H "  - connect: {url: /, cuont: 1, steps: [close]}\n  - send: a\n");
+  EXPECT_EQ(r.diagnostics.size(), 2u) << AllDiagnostics(r);
+}
+
+TEST(ErrorTableTest, DeepNestingNamesTheLimit) {
+  std::string yaml = "target: builtin:echo\nsteps: [close]\nx: ";
+  yaml += std::string(500, '[') + std::string(500, ']') + "\n";
+  CompileResult r = CompileText(yaml);
+  ASSERT_EQ(r.diagnostics.size(), 1u) << AllDiagnostics(r);
+  EXPECT_EQ(r.diagnostics[0].line, 3);
+  EXPECT_NE(r.diagnostics[0].message.find("nests lists and mappings too deeply"),
+            std::string::npos);
+  EXPECT_NE(r.diagnostics[0].message.find("499 levels"), std::string::npos);
+  // 499 levels, the top-level mapping included, still read.
+  std::string ok = "target: builtin:echo\nsteps: [{connect: /}, close]\nvars: {x: \"" +
+                   std::string(400, '[') + "\"}\n";
+  EXPECT_TRUE(CompileText(ok).ok());
+}
+
+// Zero where it has a meaning, numbers and URLs that are fine, UTF-8 text, parts filled in
+// at run time: all still compile.
+TEST(ErrorTableTest, TheValidFormsNearTheseErrorsStillCompile) {
+  const char* valid[] = {
+      "target: builtin:echo\nload: {vus: 2, duration: 1s, graceful-stop: 0s, ramp-up: 0s}\n"
+      "steps: [{connect: /}, close]\n",
+      "target: builtin:echo\nload: {stages: [{duration: 0s, target: 5}, {duration: 1s, target: "
+      "5}]}\nsteps: [{connect: /}, close]\n",
+      "target: builtin:echo\nload: {vus: 1000000000, iterations: 1}\nsteps: [{connect: /}, "
+      "close]\n",
+      "target: ws://127.0.0.1:65535/base\nsteps: [{connect: /}, close]\n",
+      "target: ws://127.0.0.1\nsteps: [{connect: \"wss://[::1]:443/x?a=b:c@d\"}, close]\n",
+      H
+      "  - connect: {url: /, timeout: 1ms, reconnect: {max: 1, backoff: 0s}}\n"
+      "  - sleep: 0s\n  - after: {delay: 0s, do: [close]}\n",
+      "target: builtin:echo\nvars: {p: \"8080\", h: x}\nsteps:\n"
+      "  - connect: \"ws://${h}:${p}/\"\n  - close\n",
+      H "  - connect: {url: /, tls: {ca: ca.pem}}\n  - close\n",
+      H
+      "  - connect: /\n  - send: \"h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x98\x80\"\n"
+      "  - send: {json: {\"cl\xc3\xa9\": \"\xe2\x82\xac\"}}\n  - send: {hex: ff00}\n"
+      "  - send: {base64: \"//8=\"}\n  - send: \"\\xff\"\n  - close\n",
+      H
+      "  - connect: /\n  - send: \"${randomString(0)}${randomString(1048576)}"
+      "${randomInt(-5, 5)}${randomInt(3, 3)}${randomInt(1, ${vu})}\"\n"
+      "  - expect: {within: 1ms}\n  - wait: {max: 1ms}\n  - close\n",
+      H "  - connect: /\n  - send: {text: 'it''s', reply: {within: 1s}}\n  - close\n",
+  };
+  for (const char* yaml : valid) {
+    SCOPED_TRACE(yaml);
+    MustCompile(yaml);
+  }
+  // A literal written with an exponent reaches the engine in plain digits.
+  graph::TestPlan plan = MustCompile(H "  - connect: /\n  - send: \"${randomString(1e3)}\"\n");
+  const auto& send = std::get<graph::Send>(Steps(plan)[1].action);
+  EXPECT_EQ(Render(send.payload.body), "{randomString(1000)}");
 }
 
 }  // namespace
