@@ -107,13 +107,13 @@ struct JsonLeaf {
 
 /// A message matcher: every given part must hold. No parts = matches any message.
 struct Matcher {
-  std::optional<Template> text;             ///< the whole text equals this
-  std::optional<Template> contains;         ///< the text contains this
+  std::optional<Template> text;           ///< the whole text equals this
+  std::optional<Template> contains;       ///< the text contains this
   std::shared_ptr<const re2::RE2> regex;  ///< RE2 syntax (linear time); searched in the text
   std::string regex_source;               ///< for plan and error messages
-  std::vector<JsonLeaf> json;               ///< subset match; non-JSON messages never match
-  bool has_json = false;                    ///< a json matcher was given (even `{}`)
-  std::optional<bool> binary;               ///< frame type must be binary (true) or text
+  std::vector<JsonLeaf> json;             ///< subset match; non-JSON messages never match
+  bool has_json = false;                  ///< a json matcher was given (even `{}`)
+  std::optional<bool> binary;             ///< frame type must be binary (true) or text
 };
 
 /// Store a field of the matching message in a variable slot.
