@@ -88,7 +88,7 @@ void DeclareRunFlags(CLI::App* cmd, RunFlags* flags) {
   cmd->add_option("-e,--env", flags->env_pairs, "Set ${env.NAME}: -e NAME=VALUE (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--secret", flags->secret_env,
-                  "Mask the value of env NAME in --debug and log output (repeatable)")
+                  "Mask the value of env NAME as *** in every output (repeatable)")
       ->allow_extra_args(false);
   cmd->add_option("--threads", flags->threads, "Worker threads per process (default: cores)");
   cmd->add_option("--procs", flags->procs,
