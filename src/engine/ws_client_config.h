@@ -17,23 +17,11 @@
 #include <websocketpp/config/asio_no_tls_client.hpp>
 #include <websocketpp/logger/stub.hpp>
 
+#include "engine/fast_rng.h"
+
 namespace wsyaml::engine::ws_client {
 
-// Masking keys need not be cryptographic (RFC 6455 asks only that they be unpredictable to
-// intermediaries); std::random_device per frame is a syscall on the hot path.
-class FastRng {
- public:
-  FastRng() : state_(std::random_device{}() | 1ULL) {}
-  uint32_t operator()() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    return static_cast<uint32_t>(state_ >> 16);
-  }
-
- private:
-  uint64_t state_;
-};
+using engine::FastRng;
 
 // The address the next connection binds to before connecting (tcpkali's --source-ip); set by
 // WsTransport around client.connect(), which reaches async_connect synchronously.

@@ -82,23 +82,10 @@ bool ReadRate(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) {
   return true;
 }
 
-}  // namespace
-
-bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) {
-  if (!node.IsMap()) {
-    return WrongType(ctx, node, "load", "a mapping", "e.g. load: {vus: 10, duration: 1m}");
-  }
-  bool ok = CheckKeys(ctx, node,
-                      {"vus", "duration", "iterations", "stages", "rate", "max-vus",
-                       "graceful-stop", "iteration-timeout", "ramp-up"},
-                      "load");
-  auto vus = node["vus"];
+// duration, graceful-stop, iteration-timeout and ramp-up: the times every load kind shares.
+bool ReadLoadTimes(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) {
+  bool ok = true;
   auto duration = node["duration"];
-  auto iterations = node["iterations"];
-  auto stages = node["stages"];
-  auto rate = node["rate"];
-  auto max_vus = node["max-vus"];
-  if (vus) ok = ReadInt(ctx, vus, "vus", 1, &out->vus) && ok;
   if (duration) {
     ok = ReadDuration(ctx, duration, "duration", &out->duration) && ok;
     if (ok && out->duration.count() == 0) {
@@ -121,7 +108,8 @@ bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) 
     graph::Micros t{0};
     ok = ReadDuration(ctx, v, "ramp-up", &t) && ok;
     out->ramp_up = t;
-    if (stages || rate) {
+    auto stages = node["stages"];
+    if (stages || node["rate"]) {
       ctx.reporter.Error(Pos(v),
                          "ramp-up spreads the starts of a fixed number of VUs; " +
                              std::string(stages ? "stages set" : "an arrival rate sets") +
@@ -138,6 +126,46 @@ bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) 
       ok = false;
     }
   }
+  return ok;
+}
+
+// An arrival rate: rate, max-vus, and its stages or its duration.
+bool ReadArrivalRate(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) {
+  out->kind = graph::LoadProfile::Kind::kArrivalRate;
+  bool ok = ReadRate(ctx, node["rate"], out);
+  out->max_vus = std::max(out->vus, 100);
+  if (auto max_vus = node["max-vus"]) ok = ReadInt(ctx, max_vus, "max-vus", 1, &out->max_vus) && ok;
+  if (auto stages = node["stages"]) {
+    ok = CompileStages(ctx, stages, &out->rate_stages) && ok;
+  } else if (!node["duration"]) {
+    ctx.reporter.Error(Pos(node["rate"]), "an arrival rate needs a duration",
+                       "e.g. load: {rate: 20/s, duration: 2m}");
+    ok = false;
+  }
+  if (ok && node["vus"] && out->vus > out->max_vus) {
+    ctx.reporter.Error(Pos(node["vus"]), "vus is more than max-vus");
+    ok = false;
+  }
+  return ok;
+}
+
+}  // namespace
+
+bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) {
+  if (!node.IsMap()) {
+    return WrongType(ctx, node, "load", "a mapping", "e.g. load: {vus: 10, duration: 1m}");
+  }
+  bool ok = CheckKeys(ctx, node,
+                      {"vus", "duration", "iterations", "stages", "rate", "max-vus",
+                       "graceful-stop", "iteration-timeout", "ramp-up"},
+                      "load");
+  auto vus = node["vus"];
+  auto duration = node["duration"];
+  auto iterations = node["iterations"];
+  auto stages = node["stages"];
+  auto rate = node["rate"];
+  if (vus) ok = ReadInt(ctx, vus, "vus", 1, &out->vus) && ok;
+  ok = ReadLoadTimes(ctx, node, out) && ok;
   if (iterations && (stages || rate)) {
     ctx.reporter.Error(
         Pos(iterations),
@@ -145,27 +173,13 @@ bool CompileLoad(Context& ctx, const YAML::Node& node, graph::LoadProfile* out) 
         "use vus + iterations, vus + duration, stages, or rate + duration");
     return false;
   }
-  if (max_vus && !rate) {
-    ctx.reporter.Error(Pos(max_vus), "max-vus only applies to an arrival rate",
+  if (node["max-vus"] && !rate) {
+    ctx.reporter.Error(Pos(node["max-vus"]), "max-vus only applies to an arrival rate",
                        "e.g. load: {rate: 20/s, duration: 2m, max-vus: 100}");
     ok = false;
   }
   if (rate) {
-    out->kind = graph::LoadProfile::Kind::kArrivalRate;
-    ok = ReadRate(ctx, rate, out) && ok;
-    out->max_vus = std::max(out->vus, 100);
-    if (max_vus) ok = ReadInt(ctx, max_vus, "max-vus", 1, &out->max_vus) && ok;
-    if (stages) {
-      ok = CompileStages(ctx, stages, &out->rate_stages) && ok;
-    } else if (!duration) {
-      ctx.reporter.Error(Pos(rate), "an arrival rate needs a duration",
-                         "e.g. load: {rate: 20/s, duration: 2m}");
-      ok = false;
-    }
-    if (ok && vus && out->vus > out->max_vus) {
-      ctx.reporter.Error(Pos(vus), "vus is more than max-vus");
-      ok = false;
-    }
+    ok = ReadArrivalRate(ctx, node, out) && ok;
   } else if (stages) {
     out->kind = graph::LoadProfile::Kind::kRampingVus;
     if (!vus) out->vus = 0;

@@ -15,23 +15,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/fast_rng.h"
+
 namespace wsbench {
 
-/// Masking keys need not be cryptographic; the engine uses the same xorshift.
-class FastRng {
- public:
-  FastRng() : state_(std::random_device{}() | 1ULL) {}
-  /// The next 32 random bits.
-  uint32_t operator()() {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    return static_cast<uint32_t>(state_ >> 16);
-  }
-
- private:
-  uint64_t state_;
-};
+/// The engine's masking RNG, so baselines mask frames at the same cost.
+using wsyaml::engine::FastRng;
 
 /// User plus system CPU seconds of this process so far.
 inline double CpuSeconds() {
