@@ -113,6 +113,8 @@ size_t FindClose(std::string_view text, size_t begin) {
     } else if (c == '$' && i + 1 < text.size() && text[i + 1] == '{') {
       ++depth;
       ++i;
+    } else if (c == '{') {  // a map literal {k: v}
+      ++depth;
     } else if (c == '}' && --depth == 0) {
       return i + 1;
     }
@@ -189,9 +191,14 @@ class ExprCompiler {
         return false;
       }
     }
-    // `a-1` with an unknown `a-1` but a known `a`: the expression a - 1.
+    if (expr.empty()) return true;  // reported as today: "expected a name"
+    if (std::isdigit(static_cast<unsigned char>(expr[0]))) return false;
     size_t head_end = expr.find_first_of(".[");
     std::string head(expr.substr(0, head_end));
+    // A variable with a path (`last.AAPL`) was an error before: now an expression.
+    if (head_end != std::string_view::npos && !IsBuiltinHead(head) && IsKnownName(head))
+      return false;
+    // `a-1` with an unknown `a-1` but a known `a`: the expression a - 1.
     size_t dash = head.find('-');
     return dash == std::string::npos || IsBuiltinHead(head) || IsKnownName(head) ||
            !(IsKnownName(head.substr(0, dash)) || IsBuiltinHead(head.substr(0, dash)));
