@@ -1,5 +1,6 @@
 #include "engine/template_eval.h"
 
+#include "engine/expr_eval.h"
 #include "graph/json_escape.h"
 
 #include <re2/re2.h>
@@ -42,25 +43,8 @@ int64_t ToInt(const std::string& s) {
   }
 }
 
-std::string Uuid4(std::mt19937_64& rng) {
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
-
-std::mt19937_64& FallbackRng() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  return rng;
-}
-
 std::string Call(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
-  std::mt19937_64& rng = ctx.rng ? *ctx.rng : FallbackRng();
+  std::mt19937_64& rng = RngOf(ctx);
   switch (seg.function) {
     case graph::Function::kRandomInt: {
       int64_t a = seg.args.size() > 0 ? ToInt(Render(seg.args[0], ctx)) : 0;
@@ -69,15 +53,8 @@ std::string Call(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
       *raw_json = true;
       return std::to_string(std::uniform_int_distribution<int64_t>(a, b)(rng));
     }
-    case graph::Function::kRandomString: {
-      static constexpr char kAlphabet[] =
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-      int64_t n = seg.args.empty() ? 8 : ToInt(Render(seg.args[0], ctx));
-      std::string s;
-      std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
-      for (int64_t i = 0; i < n && i < (1 << 20); ++i) s += kAlphabet[pick(rng)];
-      return s;
-    }
+    case graph::Function::kRandomString:
+      return RandomString(seg.args.empty() ? 8 : ToInt(Render(seg.args[0], ctx)), rng);
     case graph::Function::kRandomItem: {
       if (seg.args.empty()) return {};
       size_t i = std::uniform_int_distribution<size_t>(0, seg.args.size() - 1)(rng);
@@ -90,8 +67,9 @@ std::string Call(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
       return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
                                 std::chrono::system_clock::now().time_since_epoch())
                                 .count());
+    default:
+      return {};  // the other functions exist only in expressions (kExpr)
   }
-  return {};
 }
 
 std::string PathValue(const MessageView* view, const graph::JsonPath& path, bool* raw_json) {
@@ -117,10 +95,13 @@ std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
     case Segment::Kind::kIter:
       *raw_json = true;
       return std::to_string(ctx.iter);
-    case Segment::Kind::kVar:
-      if (ctx.vars && seg.slot >= 0 && static_cast<size_t>(seg.slot) < ctx.vars->size())
-        return (*ctx.vars)[seg.slot];
-      return {};
+    case Segment::Kind::kVar: {
+      if (!ctx.vars || seg.slot < 0 || static_cast<size_t>(seg.slot) >= ctx.vars->size()) return {};
+      const nlohmann::json& var = (*ctx.vars)[seg.slot];
+      if (var.is_null()) return {};
+      *raw_json = !var.is_string();
+      return JsonToText(var);
+    }
     case Segment::Kind::kMsg:
       return PathValue(ctx.msg, seg.path, raw_json);
     case Segment::Kind::kSent:
@@ -140,11 +121,96 @@ std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
       return Call(seg, ctx, raw_json);
     case Segment::Kind::kConnProtocol:
       return std::string(ctx.protocol);
+    case Segment::Kind::kExpr:
+      break;
   }
   return {};
 }
 
+// A kExpr hole: typed, so a JSON leaf keeps its type; a failure renders nothing and is
+// reported through ctx.error.
+void RenderExpr(const Segment& seg, const EvalContext& ctx, std::string* out) {
+  Value value;
+  EvalError error;
+  if (!Evaluate(*seg.expr, ctx, &value, &error)) {
+    if (ctx.error && ctx.error->message.empty()) *ctx.error = std::move(error);
+    return;
+  }
+  switch (seg.escape) {
+    case graph::Escape::kNone:
+      value.AppendText(out);
+      return;
+    case graph::Escape::kJsonString: {
+      std::string text;
+      value.AppendText(&text);
+      AppendJsonEscaped(text, out);
+      return;
+    }
+    case graph::Escape::kJsonValue:
+      if (value.type() == Value::Type::kText || value.type() == Value::Type::kMissing) {
+        *out += '"';
+        AppendJsonEscaped(value.text(), out);
+        *out += '"';
+      } else if (value.type() == Value::Type::kNumber) {
+        AppendNumber(value.number(), out);
+      } else {
+        *out += value.ToJson().dump();
+      }
+      return;
+  }
+}
+
+graph::Expr::Kind LeafKind(Segment::Kind kind) {
+  using K = graph::Expr::Kind;
+  switch (kind) {
+    case Segment::Kind::kVu:
+      return K::kVu;
+    case Segment::Kind::kConn:
+      return K::kConn;
+    case Segment::Kind::kIter:
+      return K::kIter;
+    case Segment::Kind::kVar:
+      return K::kVar;
+    case Segment::Kind::kMsg:
+      return K::kMsg;
+    case Segment::Kind::kSent:
+      return K::kSent;
+    case Segment::Kind::kData:
+      return K::kData;
+    case Segment::Kind::kConnProtocol:
+      return K::kConnProtocol;
+    default:
+      return K::kNull;
+  }
+}
+
 }  // namespace
+
+std::string Uuid4(std::mt19937_64& rng) {
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
+                static_cast<unsigned>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
+  return buf;
+}
+
+std::mt19937_64& RngOf(const EvalContext& ctx) {
+  thread_local std::mt19937_64 fallback{std::random_device{}()};
+  return ctx.rng ? *ctx.rng : fallback;
+}
+
+std::string RandomString(int64_t n, std::mt19937_64& rng) {
+  static constexpr char kAlphabet[] =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string s;
+  std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
+  for (int64_t i = 0; i < n && i < (1 << 20); ++i) s += kAlphabet[pick(rng)];
+  return s;
+}
 
 const nlohmann::json* MessageView::Json() const {
   if (!parsed_) {
@@ -185,6 +251,10 @@ void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* ou
       *out += seg.text;
       continue;
     }
+    if (seg.kind == Segment::Kind::kExpr) {
+      RenderExpr(seg, ctx, out);
+      continue;
+    }
     bool raw_json = false;
     std::string value = Hole(seg, ctx, &raw_json);
     switch (seg.escape) {
@@ -211,6 +281,34 @@ std::string Render(const graph::Template& tmpl, const EvalContext& ctx) {
   std::string out;
   Render(tmpl, ctx, &out);
   return out;
+}
+
+bool RenderValue(const graph::Template& tmpl, const EvalContext& ctx, nlohmann::json* out) {
+  if (tmpl.segments.size() != 1 || tmpl.segments[0].kind == Segment::Kind::kLiteral ||
+      tmpl.segments[0].kind == Segment::Kind::kCall) {
+    EvalError* before = ctx.error;
+    std::string text = Render(tmpl, ctx);
+    *out = std::move(text);
+    return !before || before->message.empty();
+  }
+  const Segment& seg = tmpl.segments[0];
+  Value value;
+  EvalError error;
+  if (seg.kind == Segment::Kind::kExpr) {
+    if (!Evaluate(*seg.expr, ctx, &value, &error)) {
+      if (ctx.error && ctx.error->message.empty()) *ctx.error = std::move(error);
+      return false;
+    }
+  } else {
+    graph::Expr leaf;
+    leaf.kind = LeafKind(seg.kind);
+    leaf.slot = seg.slot;
+    leaf.text = seg.text;
+    leaf.path = seg.path;
+    Evaluate(leaf, ctx, &value, &error);
+  }
+  *out = value.ToJson();
+  return true;
 }
 
 bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx) {

@@ -36,24 +36,41 @@ class MessageView {
 /// A feeder row source: the current row of each feeder for this VU.
 using DataRows = std::vector<const std::vector<std::string>*>;
 
+struct EvalError;
+
 /// Everything a template may refer to.
 struct EvalContext {
   int vu = 0;
   int conn = 0;
   uint64_t iter = 0;
-  const std::vector<std::string>* vars = nullptr;
+  /// Variable slots; null = never set (renders as nothing).
+  const std::vector<nlohmann::json>* vars = nullptr;
   const MessageView* msg = nullptr;
   const MessageView* sent = nullptr;
   const std::vector<graph::Feeder>* feeders = nullptr;
   const DataRows* rows = nullptr;
   std::string_view protocol;
   std::mt19937_64* rng = nullptr;
+  /// Where Render reports the first expression that failed (its hole renders as nothing);
+  /// null = not reported.
+  EvalError* error = nullptr;
 };
 
 /// Appends the rendered template to `out`.
 void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* out);
 /// Renders into a fresh string.
 std::string Render(const graph::Template& tmpl, const EvalContext& ctx);
+/// The value of a template by the type rule: a template that is exactly one hole keeps the
+/// hole's type (a number, a map...); any other template is its rendered text. False with
+/// ctx.error set when an expression fails.
+bool RenderValue(const graph::Template& tmpl, const EvalContext& ctx, nlohmann::json* out);
+
+/// The random generator of `ctx` (a thread-local one when it has none).
+std::mt19937_64& RngOf(const EvalContext& ctx);
+/// A version 4 UUID.
+std::string Uuid4(std::mt19937_64& rng);
+/// `n` random letters and digits (at most 1 MiB).
+std::string RandomString(int64_t n, std::mt19937_64& rng);
 
 /// True when the message satisfies every part of `matcher`.
 bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx);

@@ -2,6 +2,8 @@
 // Steps are in vu_steps.cpp, timers in vu_timers.cpp, connection events in vu_conn.cpp.
 #include "engine/vu.h"
 
+#include "engine/expr_eval.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -39,7 +41,7 @@ void Vu::StartIteration(DoneCallback done) {
 }
 
 void Vu::InitIterationVars() {
-  vars_.assign(ctx_.plan->var_names.size(), std::string());
+  vars_.assign(ctx_.plan->var_names.size(), nullptr);
   const auto& feeders = ctx_.plan->feeders;
   rows_.assign(feeders.size(), nullptr);
   for (size_t i = 0; i < feeders.size(); ++i) {
@@ -61,8 +63,15 @@ void Vu::InitIterationVars() {
     rows_[i] = &feeder.rows[row];
   }
   for (const graph::VarInit& var : scenario_.vars) {
-    if (var.slot >= 0 && static_cast<size_t>(var.slot) < vars_.size())
-      vars_[var.slot] = Render(var.value, Context(nullptr));
+    if (var.slot < 0 || static_cast<size_t>(var.slot) >= vars_.size()) continue;
+    EvalError error;
+    EvalContext eval = Context(nullptr);
+    eval.error = &error;
+    nlohmann::json value;
+    if (!RenderValue(var.value, eval, &value))
+      RecordError(ErrorKind::kExpression,
+                  "var " + ctx_.plan->var_names[var.slot] + ": " + error.Format(), 0);
+    vars_[var.slot] = std::move(value);
   }
 }
 

@@ -138,7 +138,7 @@ class Vu {
   TimePoint iteration_start_{};
   TimerId iteration_timeout_ = 0;
   DoneCallback done_;
-  std::vector<std::string> vars_;
+  std::vector<nlohmann::json> vars_;  ///< null = not set
   DataRows rows_;
   std::unique_ptr<Fiber> main_;
   std::vector<std::unique_ptr<Conn>> conns_;

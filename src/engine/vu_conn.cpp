@@ -241,7 +241,7 @@ void Vu::Capture(const std::vector<graph::Capture>& captures, const MessageView&
       continue;
     }
     const nlohmann::json* value = msg.At(capture.path);
-    vars_[capture.slot] = value ? JsonToText(*value) : std::string();
+    vars_[capture.slot] = value ? *value : nlohmann::json();
   }
 }
 

@@ -5,6 +5,8 @@
 #include <variant>
 
 #include "engine/vu.h"
+
+#include "engine/expr_eval.h"
 #include "engine/vu_internal.h"
 
 namespace wsyaml::engine {
@@ -78,8 +80,14 @@ void Vu::Execute(Fiber& fiber, const graph::Send& send) {
     return;
   }
   bool binary = send.payload.kind == graph::Payload::Kind::kBinary;
-  std::string payload =
-      binary ? send.payload.bytes : Render(send.payload.body, Context(conn, fiber.msg));
+  EvalError error;
+  EvalContext eval = Context(conn, fiber.msg);
+  eval.error = &error;
+  std::string payload = binary ? send.payload.bytes : Render(send.payload.body, eval);
+  if (!error.message.empty()) {  // a wrong value is not sent
+    RecordError(ErrorKind::kExpression, "send: " + error.Format(), tags);
+    return;
+  }
   if (SendResult failure = conn->socket->Send(payload, binary)) {
     RecordError(failure->kind, failure->message, tags);
     return;
@@ -184,15 +192,35 @@ void Vu::Execute(Fiber& fiber, const graph::Wait& wait) {
 void Vu::Execute(Fiber& fiber, const graph::Log& log) {
   static constexpr Logger::Level kLevels[] = {Logger::Level::kInfo, Logger::Level::kWarn,
                                               Logger::Level::kError};
-  std::string line = Render(log.text, Context(fiber.conn, fiber.msg));
+  EvalError error;
+  EvalContext eval = Context(fiber.conn, fiber.msg);
+  eval.error = &error;
+  std::string line = Render(log.text, eval);
+  if (!error.message.empty()) {
+    RecordError(ErrorKind::kExpression, "log: " + error.Format(),
+                fiber.conn ? fiber.conn->tags : 0);
+    return;
+  }
   Logger::Line(kLevels[static_cast<int>(log.level)], id_, fiber.conn ? fiber.conn->index : -1,
                secrets_.empty() ? line : MaskSecrets(std::move(line), secrets_));
 }
 
 void Vu::Execute(Fiber& fiber, const graph::Set& set) {
-  for (const auto& [slot, value] : set.assignments) {
-    if (slot >= 0 && static_cast<size_t>(slot) < vars_.size())
-      vars_[slot] = Render(value, Context(fiber.conn, fiber.msg));
+  for (size_t i = 0; i < set.assignments.size(); ++i) {
+    const auto& [slot, value] = set.assignments[i];
+    if (slot < 0 || static_cast<size_t>(slot) >= vars_.size()) continue;
+    EvalError error;
+    EvalContext eval = Context(fiber.conn, fiber.msg);
+    eval.error = &error;
+    nlohmann::json result;
+    const std::vector<graph::Expr> no_keys;
+    const auto& keys = i < set.targets.size() ? set.targets[i].keys : no_keys;
+    if (!RenderValue(value, eval, &result) ||
+        !Assign(&vars_[slot], keys, std::move(result), eval, &error)) {
+      RecordError(ErrorKind::kExpression,
+                  "set " + ctx_.plan->var_names[slot] + ": " + error.Format(),
+                  fiber.conn ? fiber.conn->tags : 0);
+    }
   }
 }
 

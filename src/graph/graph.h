@@ -12,6 +12,8 @@
 #include <variant>
 #include <vector>
 
+#include "graph/expr.h"
+
 namespace re2 {
 class RE2;
 }
@@ -32,17 +34,6 @@ struct DurationRange {
   Micros min{0};  ///< lower bound, inclusive
   Micros max{0};  ///< upper bound, inclusive; equal to min for a fixed duration
 };
-
-/// One step of a path into a JSON value: `a` in msg.a, or `[0]` in msg.list[0].
-struct PathElem {
-  std::string key;  ///< object key; empty when this is an array index
-  int index = -1;   ///< array index, or -1 for an object key
-};
-/// A path into a JSON document, e.g. msg.user.name -> {"user","name"}; empty = the whole text.
-using JsonPath = std::vector<PathElem>;
-
-/// Built-in template functions.
-enum class Function { kRandomInt, kRandomString, kRandomItem, kUuid, kTimestamp };
 
 /// How a template hole is written into its output.
 enum class Escape {
@@ -66,13 +57,15 @@ struct Segment {
     kData,          ///< ${data.FEED.COLUMN}: the current row of a feeder
     kCall,          ///< a function call
     kConnProtocol,  ///< ${conn.protocol}: the negotiated subprotocol
+    kExpr,          ///< any other expression: `expr`
   };
   Kind kind = Kind::kLiteral;
-  std::string text;            ///< kLiteral: the text; kData: the column name
-  int slot = -1;               ///< kVar: variable slot; kData: feeder index
-  JsonPath path;               ///< kMsg, kSent: path into the JSON message
-  Function function{};         ///< kCall: which function
-  std::vector<Template> args;  ///< kCall: arguments, each itself a template
+  std::string text;                  ///< kLiteral: the text; kData: the column name
+  int slot = -1;                     ///< kVar: variable slot; kData: feeder index
+  JsonPath path;                     ///< kMsg, kSent: path into the JSON message
+  Function function{};               ///< kCall: which function
+  std::vector<Template> args;        ///< kCall: arguments, each itself a template
+  std::shared_ptr<const Expr> expr;  ///< kExpr: the tree (shared: templates are copied)
   Escape escape = Escape::kNone;
 };
 
@@ -261,9 +254,19 @@ struct Log {
   Template text;
 };
 
-/// Sets variables for the rest of the iteration.
+/// One `set` target: a variable, or an element of it (`last[msg.symbol]`, `a.b`).
+struct SetTarget {
+  int slot = -1;
+  /// The keys of `[expr]` and `.name` (a text literal), outermost first; empty = the variable.
+  std::vector<Expr> keys;
+};
+
+/// Sets variables for the rest of the iteration. A value that is exactly one `${expr}` keeps
+/// the expression's type; other text is rendered.
 struct Set {
   std::vector<std::pair<int, Template>> assignments;  ///< slot, value
+  /// Element targets, parallel to assignments (an empty path = the whole variable).
+  std::vector<SetTarget> targets;
 };
 
 /// Runs `body` `times` times, or for a duration.

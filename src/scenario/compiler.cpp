@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "scenario/context.h"
+#include "scenario/expr_values.h"
 #include "scenario/literal_checks.h"
 #include "scenario/sections.h"
 #include "scenario/step_compiler.h"
@@ -58,7 +59,7 @@ void CompileVars(Context& ctx, const YAML::Node& node, std::vector<graph::VarIni
     if (!it->first.IsScalar()) continue;
     const std::string name = it->first.Scalar();
     graph::VarInit init;
-    if (ReadTemplate(ctx, it->second, "var " + name, graph::Escape::kNone, {}, &init.value)) {
+    if (ReadValue(ctx, it->second, "var " + name, {}, &init.value)) {
       init.slot = ctx.Slot(name);
       out->push_back(std::move(init));
     }

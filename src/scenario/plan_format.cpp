@@ -3,6 +3,8 @@
 
 #include <sstream>
 
+#include "scenario/expr_functions.h"
+
 namespace wsyaml::scenario {
 
 namespace {
@@ -14,22 +16,6 @@ std::string PathSource(const graph::JsonPath& path) {
   for (const auto& e : path)
     out += e.index >= 0 ? "[" + std::to_string(e.index) + "]" : "." + e.key;
   return out;
-}
-
-const char* FunctionName(graph::Function f) {
-  switch (f) {
-    case graph::Function::kRandomInt:
-      return "randomInt";
-    case graph::Function::kRandomString:
-      return "randomString";
-    case graph::Function::kRandomItem:
-      return "randomItem";
-    case graph::Function::kUuid:
-      return "uuid";
-    case graph::Function::kTimestamp:
-      return "timestamp";
-  }
-  return "?";
 }
 
 std::string HoleSource(const Segment& s, const graph::TestPlan& plan) {
@@ -58,8 +44,10 @@ std::string HoleSource(const Segment& s, const graph::TestPlan& plan) {
                              : "?";
       return "data." + feed + "." + s.text;
     }
+    case Segment::Kind::kExpr:
+      return s.expr ? ExprSourceText(*s.expr, plan) : "?";
     case Segment::Kind::kCall: {
-      std::string out = std::string(FunctionName(s.function)) + "(";
+      std::string out = std::string(graph::FunctionName(s.function)) + "(";
       for (size_t i = 0; i < s.args.size(); ++i)
         out += (i ? ", " : "") + TemplateSource(s.args[i], plan);
       return out + ")";

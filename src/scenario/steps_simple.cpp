@@ -1,4 +1,5 @@
 // Steps without connections or handlers: sleep, wait, log, set, repeat, fail.
+#include "scenario/expr_values.h"
 #include "scenario/step_compiler.h"
 #include "scenario/yaml_reader.h"
 
@@ -96,9 +97,18 @@ bool StepCompiler::Set(const YAML::Node& value, const YAML::Node&, const StepSco
       ok = false;
       continue;
     }
-    ok = ReadTemplate(ctx_, it->second, "set " + name, graph::Escape::kNone, scope.templates, &t) &&
-         ok;
-    s.assignments.emplace_back(ctx_.Slot(name), std::move(t));
+    graph::SetTarget target;
+    if (name.find_first_of("[.") != std::string::npos) {
+      if (!ReadSetTarget(ctx_, it->first, scope.templates, &target)) {
+        ok = false;
+        continue;
+      }
+    } else {
+      target.slot = ctx_.Slot(name);
+    }
+    ok = ReadValue(ctx_, it->second, "set " + name, scope.templates, &t) && ok;
+    s.assignments.emplace_back(target.slot, std::move(t));
+    s.targets.push_back(std::move(target));
   }
   out->action = std::move(s);
   return ok;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "scenario/expr_parser.h"
+
 namespace wsyaml::scenario {
 
 namespace {
@@ -111,6 +113,8 @@ size_t FindClose(std::string_view text, size_t begin) {
     } else if (c == '$' && i + 1 < text.size() && text[i + 1] == '{') {
       ++depth;
       ++i;
+    } else if (c == '{') {  // a map literal {k: v}
+      ++depth;
     } else if (c == '}' && --depth == 0) {
       return i + 1;
     }
@@ -149,14 +153,125 @@ class ExprCompiler {
  public:
   ExprCompiler(Context& ctx, const TemplateScope& scope) : ctx_(ctx), scope_(scope) {}
 
-  // Compiles the body of one `${...}`; `pos` is where its `$` is.
-  bool Compile(std::string_view body, SourcePos pos, Segment* out, std::string* env_value) {
+  // Compiles the body of one `${...}`; `pos` is where its `$` is. Today's forms (a name or
+  // path, env.X:-default, randomItem(red, green), randomInt(1, ${max})) keep their reading;
+  // anything else is an expression.
+  bool Compile(std::string_view body, SourcePos pos, Segment* out, std::string* env_value,
+               const ExprSource& source) {
     std::string_view expr = Trim(body);
     size_t paren = expr.find('(');
-    if (paren != std::string_view::npos && IsIdentifier(Trim(expr.substr(0, paren)))) {
+    if (paren != std::string_view::npos && IsLegacyCall(expr, paren)) {
       return CompileCall(expr, paren, pos, out);
     }
-    return CompileName(expr, pos, out, env_value);
+    if (IsLegacyName(expr)) return CompileName(expr, pos, out, env_value);
+    graph::Expr tree;
+    if (!ParseExpr(ctx_, body, source, scope_, &tree)) return false;
+    if (ExprToSegment(tree, out)) return true;
+    out->kind = Segment::Kind::kExpr;
+    out->expr = std::make_shared<const graph::Expr>(std::move(tree));
+    return true;
+  }
+
+  // A name, a fixed path, or env.X[:-default], as today's templates read them.
+  bool IsLegacyName(std::string_view expr) const {
+    if (expr.compare(0, 4, "env.") == 0) {
+      size_t end = 4;
+      while (end < expr.size() && IsIdentChar(expr[end])) ++end;
+      return end == expr.size() || expr.compare(end, 2, ":-") == 0;
+    }
+    for (size_t i = 0; i < expr.size(); ++i) {
+      char c = expr[i];
+      if (c == '[') {
+        size_t close = expr.find(']', i);
+        if (close == std::string_view::npos || close == i + 1 ||
+            !IsNumber(expr.substr(i + 1, close - i - 1)))
+          return false;
+        i = close;
+      } else if (!IsIdentChar(c) && c != '.') {
+        return false;
+      }
+    }
+    if (expr.empty()) return true;  // reported as today: "expected a name"
+    if (std::isdigit(static_cast<unsigned char>(expr[0]))) return false;
+    size_t head_end = expr.find_first_of(".[");
+    std::string head(expr.substr(0, head_end));
+    // A variable with a path (`last.AAPL`) was an error before: now an expression.
+    if (head_end != std::string_view::npos && !IsBuiltinHead(head) && IsKnownName(head))
+      return false;
+    // `a-1` with an unknown `a-1` but a known `a`: the expression a - 1.
+    size_t dash = head.find('-');
+    return dash == std::string::npos || IsBuiltinHead(head) || IsKnownName(head) ||
+           !(IsKnownName(head.substr(0, dash)) || IsBuiltinHead(head.substr(0, dash)));
+  }
+
+  static bool IsBuiltinHead(std::string_view head) {
+    return head == "msg" || head == "sent" || head == "data" || head == "vu" || head == "conn" ||
+           head == "iter";
+  }
+
+  // One of today's functions whose arguments are all in today's forms: quoted text, a
+  // number, a nested ${...}, or bare words (a name or text).
+  bool IsLegacyCall(std::string_view expr, size_t paren) const {
+    std::string name(Trim(expr.substr(0, paren)));
+    bool known = false;
+    for (const auto& f : kFunctions) known = known || name == f.name;
+    if (!known || expr.back() != ')') return false;
+    std::string_view args = expr.substr(paren + 1, expr.size() - paren - 2);
+    for (const auto& [offset, raw] : SplitArgs(args)) {
+      std::string_view arg = Trim(raw);
+      bool quoted = arg.size() >= 2 && (arg[0] == '"' || arg[0] == '\'') && arg.back() == arg[0] &&
+                    arg.find(arg[0], 1) == arg.size() - 1;
+      if (quoted || arg.find("${") != std::string_view::npos || IsNumberLiteral(arg)) continue;
+      for (char c : arg)
+        if (!IsIdentChar(c) && c != '.' && c != ' ') return false;
+      if (arg.find(" - ") != std::string_view::npos) return false;
+    }
+    return true;
+  }
+
+  // The segment kinds of today for a bare name or path: cheaper to render than a tree.
+  static bool ExprToSegment(const graph::Expr& e, Segment* out) {
+    using K = graph::Expr::Kind;
+    switch (e.kind) {
+      case K::kVu:
+        out->kind = Segment::Kind::kVu;
+        return true;
+      case K::kConn:
+        out->kind = Segment::Kind::kConn;
+        return true;
+      case K::kIter:
+        out->kind = Segment::Kind::kIter;
+        return true;
+      case K::kConnProtocol:
+        out->kind = Segment::Kind::kConnProtocol;
+        return true;
+      case K::kVar:
+      case K::kData:
+        out->kind = e.kind == K::kVar ? Segment::Kind::kVar : Segment::Kind::kData;
+        out->slot = e.slot;
+        out->text = e.text;
+        return true;
+      case K::kMsg:
+      case K::kSent:
+        out->kind = e.kind == K::kMsg ? Segment::Kind::kMsg : Segment::Kind::kSent;
+        out->path = e.path;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  // For the expression parser: a name or fixed path as today's templates resolve it.
+  bool Resolve(std::string_view text, SourcePos pos, Segment* out, std::string* env_value,
+               bool* env_unset) {
+    if (text.compare(0, 4, "env.") == 0) {
+      std::string name(text.substr(4));
+      auto it = ctx_.options.env.find(name);
+      *env_unset = it == ctx_.options.env.end();
+      if (!*env_unset) *env_value = it->second;
+      return true;
+    }
+    return CompileName(text, pos, out, env_value);
   }
 
   bool IsKnownName(std::string_view name) const {
@@ -393,6 +508,52 @@ class ExprCompiler {
 
 }  // namespace
 
+bool ResolveName(Context& ctx, std::string_view text, SourcePos pos, const TemplateScope& scope,
+                 Segment* out, std::string* env_value, bool* env_unset) {
+  ExprCompiler compiler(ctx, scope);
+  return compiler.Resolve(text, pos, out, env_value, env_unset);
+}
+
+graph::Expr SegmentToExpr(const Segment& seg) {
+  using K = graph::Expr::Kind;
+  graph::Expr e;
+  switch (seg.kind) {
+    case Segment::Kind::kVu:
+      e.kind = K::kVu;
+      e.type = graph::ValueType::kNumber;
+      break;
+    case Segment::Kind::kConn:
+      e.kind = K::kConn;
+      e.type = graph::ValueType::kNumber;
+      break;
+    case Segment::Kind::kIter:
+      e.kind = K::kIter;
+      e.type = graph::ValueType::kNumber;
+      break;
+    case Segment::Kind::kConnProtocol:
+      e.kind = K::kConnProtocol;
+      e.type = graph::ValueType::kText;
+      break;
+    case Segment::Kind::kVar:
+      e.kind = K::kVar;
+      break;
+    case Segment::Kind::kData:
+      e.kind = K::kData;
+      e.type = graph::ValueType::kText;
+      break;
+    case Segment::Kind::kMsg:
+    case Segment::Kind::kSent:
+      e.kind = seg.kind == Segment::Kind::kMsg ? K::kMsg : K::kSent;
+      e.path = seg.path;
+      break;
+    default:
+      break;
+  }
+  e.slot = seg.slot;
+  e.text = seg.text;
+  return e;
+}
+
 void AppendLiteral(std::string text, std::vector<Segment>* out) {
   if (text.empty()) return;
   if (!out->empty() && out->back().kind == Segment::Kind::kLiteral) {
@@ -446,7 +607,8 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
     segment.escape = json_string ? Escape::kJsonString : escape;
     std::string env_value;
     std::string_view body = text.substr(hole + 2, close - hole - 3);
-    if (!compiler.Compile(body, PosIn(where, text, hole), &segment, &env_value)) {
+    ExprSource source{text, where, hole + 2};
+    if (!compiler.Compile(body, PosIn(where, text, hole), &segment, &env_value, source)) {
       ok = false;
     } else if (segment.kind == Segment::Kind::kLiteral) {
       // ${env...}: resolved now, so the value is literal text.

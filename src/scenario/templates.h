@@ -44,6 +44,15 @@ bool ParseJsonPath(std::string_view text, graph::JsonPath* path, std::string* er
 /// Parses `msg` or `msg.a.b[0]` as written in capture and measure; false with `error` set.
 bool ParseMsgPath(std::string_view text, graph::JsonPath* path, std::string* error);
 
+/// Resolves a name or fixed path (`vu`, `msg.a[0]`, `data.F.C`, a variable) as a template hole
+/// does, reporting the same errors; `env.X` sets `env_value`, or `env_unset` without an error.
+bool ResolveName(Context& ctx, std::string_view text, graph::SourcePos pos,
+                 const TemplateScope& scope, graph::Segment* out, std::string* env_value,
+                 bool* env_unset);
+
+/// The expression leaf for a name segment (kVu, kVar, kMsg...).
+graph::Expr SegmentToExpr(const graph::Segment& seg);
+
 /// Adds `text` as a literal segment, merging with a preceding literal.
 void AppendLiteral(std::string text, std::vector<graph::Segment>* out);
 

@@ -1,5 +1,7 @@
 #include "compile_helpers.h"
 
+#include "scenario/expr_functions.h"
+
 namespace wsyaml::scenario::testing {
 
 namespace {
@@ -19,22 +21,6 @@ const char* EscapeName(graph::Escape e) {
       return "/s";
     case graph::Escape::kJsonValue:
       return "/v";
-  }
-  return "?";
-}
-
-const char* FunctionName(graph::Function f) {
-  switch (f) {
-    case graph::Function::kRandomInt:
-      return "randomInt";
-    case graph::Function::kRandomString:
-      return "randomString";
-    case graph::Function::kRandomItem:
-      return "randomItem";
-    case graph::Function::kUuid:
-      return "uuid";
-    case graph::Function::kTimestamp:
-      return "timestamp";
   }
   return "?";
 }
@@ -74,8 +60,11 @@ std::string Render(const graph::Template& t) {
       case Kind::kConnProtocol:
         hole = "conn.protocol";
         break;
+      case Kind::kExpr:
+        hole = "expr:" + ExprSourceText(*s.expr, graph::TestPlan{});
+        break;
       case Kind::kCall: {
-        hole = std::string(FunctionName(s.function)) + "(";
+        hole = std::string(graph::FunctionName(s.function)) + "(";
         for (size_t i = 0; i < s.args.size(); ++i) hole += (i ? "," : "") + Render(s.args[i]);
         hole += ")";
         break;

@@ -1,0 +1,144 @@
+// Expression values: construction, conversion to JSON and text, descriptions for errors.
+#include <cmath>
+#include <cstdio>
+
+#include "engine/expr_eval.h"
+
+namespace wsyaml::engine {
+
+Value Value::Bool(bool b) {
+  Value v;
+  v.type_ = Type::kBool;
+  v.bool_ = b;
+  return v;
+}
+
+Value Value::Number(double n) {
+  Value v;
+  v.type_ = Type::kNumber;
+  v.number_ = n;
+  return v;
+}
+
+Value Value::BorrowText(std::string_view text) {
+  Value v;
+  v.type_ = Type::kText;
+  v.text_ = text;
+  return v;
+}
+
+Value Value::OwnText(std::string text) {
+  Value v;
+  v.type_ = Type::kText;
+  v.owns_text_ = true;
+  v.own_text_ = std::move(text);
+  return v;
+}
+
+Value Value::Borrow(const nlohmann::json* json) {
+  Value v;
+  if (!json) return v;
+  switch (json->type()) {
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      v.type_ = Type::kNull;
+      break;
+    case nlohmann::json::value_t::boolean:
+      return Bool(json->get<bool>());
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+    case nlohmann::json::value_t::number_float:
+      return Number(json->get<double>());
+    case nlohmann::json::value_t::string:
+      return BorrowText(json->get_ref<const std::string&>());
+    case nlohmann::json::value_t::array:
+    case nlohmann::json::value_t::binary:
+      v.type_ = Type::kList;
+      v.ref_ = json;
+      break;
+    case nlohmann::json::value_t::object:
+      v.type_ = Type::kMap;
+      v.ref_ = json;
+      break;
+  }
+  return v;
+}
+
+Value Value::Own(nlohmann::json json) {
+  if (!json.is_array() && !json.is_object() && !json.is_string()) return Borrow(&json);
+  if (json.is_string()) return OwnText(json.get<std::string>());
+  Value v;
+  v.type_ = json.is_array() ? Type::kList : Type::kMap;
+  v.own_ = std::move(json);
+  return v;
+}
+
+nlohmann::json Value::ToJson() const {
+  switch (type_) {
+    case Type::kMissing:
+    case Type::kNull:
+      return nullptr;
+    case Type::kBool:
+      return bool_;
+    case Type::kNumber:
+      if (number_ == std::floor(number_) && std::fabs(number_) < 9.007199254740992e15)
+        return static_cast<int64_t>(number_);
+      return number_;
+    case Type::kText:
+      return std::string(text());
+    default:
+      return json();
+  }
+}
+
+void AppendNumber(double n, std::string* out) {
+  if (n == std::floor(n) && std::fabs(n) < 9.007199254740992e15) {
+    *out += std::to_string(static_cast<int64_t>(n));
+  } else if (!std::isfinite(n)) {
+    *out += std::isnan(n) ? "NaN" : n > 0 ? "Infinity" : "-Infinity";
+  } else {
+    *out += nlohmann::json(n).dump();
+  }
+}
+
+void Value::AppendText(std::string* out) const {
+  switch (type_) {
+    case Type::kMissing:
+      return;
+    case Type::kNull:
+      *out += "null";
+      return;
+    case Type::kBool:
+      *out += bool_ ? "true" : "false";
+      return;
+    case Type::kNumber:
+      AppendNumber(number_, out);
+      return;
+    case Type::kText:
+      *out += text();
+      return;
+    default:
+      *out += json().dump();
+  }
+}
+
+std::string Value::Describe() const {
+  static const char* const kNames[] = {"nothing", "null", "bool", "number", "text", "list", "map"};
+  std::string out = kNames[static_cast<int>(type_)];
+  if (type_ == Type::kMissing || type_ == Type::kNull) return out;
+  std::string shown;
+  if (type_ == Type::kText) {
+    shown = nlohmann::json(std::string(text())).dump();
+  } else {
+    AppendText(&shown);
+  }
+  if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
+  return out + " " + shown;
+}
+
+std::string EvalError::Format() const {
+  return "line " + std::to_string(pos.line) + ", column " + std::to_string(pos.column) + ": " +
+         message;
+}
+
+}  // namespace wsyaml::engine
