@@ -334,6 +334,28 @@ bool Matches(const graph::Matcher& matcher, const MessageView& message, const Ev
       if (expected.is_discarded() || *actual != expected) return false;
     }
   }
+  if (matcher.where) {  // last: the cheaper parts decide most messages
+    EvalContext with_msg = ctx;
+    with_msg.msg = &message;
+    EvalError error;
+    bool holds = false;
+    if (EvaluateCondition(*matcher.where, with_msg, &holds, &error)) return holds;
+    if (ctx.error && ctx.error->message.empty()) *ctx.error = std::move(error);
+    return false;
+  }
+  return true;
+}
+
+bool EvaluateCondition(const graph::Expr& condition, const EvalContext& ctx, bool* result,
+                       EvalError* error) {
+  Value value;
+  if (!Evaluate(condition, ctx, &value, error)) return false;
+  if (value.type() != Value::Type::kBool) {
+    error->pos = condition.pos;
+    error->message = "the condition is " + value.Describe() + ", not true or false";
+    return false;
+  }
+  *result = value.boolean();
   return true;
 }
 

@@ -72,7 +72,13 @@ std::string Uuid4(std::mt19937_64& rng);
 /// `n` random letters and digits (at most 1 MiB).
 std::string RandomString(int64_t n, std::mt19937_64& rng);
 
-/// True when the message satisfies every part of `matcher`.
+/// Evaluates a condition (if, check, where, while): false with `error` set on a run-time error
+/// or when the value is not a bool (a condition never passes by accident).
+bool EvaluateCondition(const graph::Expr& condition, const EvalContext& ctx, bool* result,
+                       EvalError* error);
+
+/// True when the message satisfies every part of `matcher`, `where` last; an error in `where`
+/// is no match, reported in ctx.error when set.
 bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx);
 
 /// A JSON value as template text: strings bare, everything else as compact JSON.

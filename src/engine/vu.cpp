@@ -41,7 +41,7 @@ void Vu::StartIteration(DoneCallback done) {
 }
 
 void Vu::InitIterationVars() {
-  vars_.assign(ctx_.plan->var_names.size(), nullptr);
+  Bind(nullptr);
   const auto& feeders = ctx_.plan->feeders;
   rows_.assign(feeders.size(), nullptr);
   for (size_t i = 0; i < feeders.size(); ++i) {
@@ -62,20 +62,26 @@ void Vu::InitIterationVars() {
     }
     rows_[i] = &feeder.rows[row];
   }
-  for (const graph::VarInit& var : scenario_.vars) {
-    if (var.slot < 0 || static_cast<size_t>(var.slot) >= vars_.size()) continue;
+  InitVuVars();  // resets every other slot
+  InitVars(scenario_.vars, Context(nullptr), "var ", &vars_);
+}
+
+void Vu::InitVars(const std::vector<graph::VarInit>& inits, EvalContext eval, const char* what,
+                  std::vector<nlohmann::json>* into) {
+  for (const graph::VarInit& var : inits) {
+    if (var.slot < 0 || static_cast<size_t>(var.slot) >= into->size()) continue;
     EvalError error;
-    EvalContext eval = Context(nullptr);
     eval.error = &error;
     nlohmann::json value;
     if (!RenderValue(var.value, eval, &value))
       RecordError(ErrorKind::kExpression,
-                  "var " + ctx_.plan->var_names[var.slot] + ": " + error.Format(), 0);
-    vars_[var.slot] = std::move(value);
+                  what + ctx_.plan->var_names[var.slot] + ": " + error.Format(), 0);
+    (*into)[var.slot] = std::move(value);
   }
 }
 
-EvalContext Vu::Context(const Conn* conn, const MessageView* msg) const {
+EvalContext Vu::Context(const Conn* conn, const MessageView* msg) {
+  Bind(conn);
   EvalContext e;
   e.vu = id_;
   e.conn = conn ? conn->index : 0;
@@ -142,6 +148,7 @@ void Vu::Abandon() {
     ctx_.shard->Add(MetricId::kInterruptedIterations, 1, ctx_.TagsFor(&scenario_, scenario_, {}));
   }
   running_ = false;
+  Bind(nullptr);
   conns_.clear();
   main_.reset();
 }
@@ -178,6 +185,7 @@ void Vu::Finish() {
                        tags);
     ctx_.live->iterations.fetch_add(1, std::memory_order_relaxed);
   }
+  Bind(nullptr);
   conns_.clear();
   main_.reset();
   running_ = false;

@@ -68,11 +68,28 @@ class Vu {
   void Execute(Fiber& fiber, const graph::Set& set);
   void Execute(Fiber& fiber, const graph::Repeat& repeat);
   void Execute(Fiber& fiber, const graph::Fail& fail);
+  void Execute(Fiber& fiber, const graph::If& branch);
+  void Execute(Fiber& fiber, const graph::Check& check);
   /// Sets up a send's reply expectation on `conn` (the message was just sent).
   void ExpectReply(Fiber& fiber, Conn& conn, const graph::Reply& reply, std::string sent,
                    bool binary);
   void RunBody(const graph::StepList& body, Conn* conn, const MessageView* msg, TimePoint intended);
   void Resume(Fiber& fiber);
+
+  // Conditions and variable scopes (vu_logic.cpp).
+  /// The `while` of a repeat, if any, before a round: false ends the repeat (an error is
+  /// counted as ws_errors{kind:expression}).
+  bool WhileHolds(const Fiber& fiber, const graph::Repeat& repeat);
+  /// `engine::Matches` for a message of `conn`; an error in `where` = no match, counted.
+  bool MessageMatches(const graph::Matcher& matcher, const MessageView& msg, EvalContext eval,
+                      const Conn& conn);
+  /// Makes the variable slots show `conn`'s connect vars (null: the iteration's own values).
+  /// Swaps values, so only the connection bound last pays; a no-op without connect vars.
+  void Bind(const Conn* conn);
+  /// Initialises the connect vars of a new connection, in the iteration's scope.
+  void InitConnVars(Conn& conn);
+  /// vu-vars at the VU's first iteration; afterwards their values are kept.
+  void InitVuVars();
 
   // Timers (vu_timers.cpp).
   void Execute(Fiber& fiber, const graph::Every& every);
@@ -116,12 +133,16 @@ class Vu {
 
   // Iteration bookkeeping (vu.cpp).
   void InitIterationVars();
+  /// Evaluates `inits` in order into their slots of `into`; errors are counted.
+  void InitVars(const std::vector<graph::VarInit>& inits, EvalContext eval, const char* what,
+                std::vector<nlohmann::json>* into);
   /// Cancels every timer of the iteration and stops every fiber: the part of Interrupt and
   /// Abandon that is the same. Sockets are left to the caller.
   void CancelIteration();
   void MaybeFinish();
   void Finish();
-  EvalContext Context(const Conn* conn, const MessageView* msg = nullptr) const;
+  /// The context of steps on `conn` (binding its connect vars) and message `msg`.
+  EvalContext Context(const Conn* conn, const MessageView* msg = nullptr);
   void RecordError(ErrorKind kind, const std::string& message, uint32_t tags, int http_status = 0);
   void Check(const std::string& name, bool passed, const std::string& failure);
   void Debug(const Conn* conn, const std::string& text) const;
@@ -139,6 +160,8 @@ class Vu {
   TimerId iteration_timeout_ = 0;
   DoneCallback done_;
   std::vector<nlohmann::json> vars_;  ///< null = not set
+  const Conn* bound_ = nullptr;       ///< whose connect vars vars_ shows (see Bind)
+  bool vu_vars_ready_ = false;        ///< vu-vars initialised (first iteration started)
   DataRows rows_;
   std::unique_ptr<Fiber> main_;
   std::vector<std::unique_ptr<Conn>> conns_;

@@ -187,7 +187,7 @@ void Vu::MatchReply(Conn& conn, const MessageView& msg, TimePoint now) {
     EvalContext eval = Context(&conn, &msg);
     MessageView sent(it->sent, it->sent_binary);
     eval.sent = &sent;
-    if (!Matches(it->reply->match, msg, eval)) continue;
+    if (!MessageMatches(it->reply->match, msg, eval, conn)) continue;
     ctx_.shard->Record(MetricId::kWsReplyTime, now - it->sent_at, it->tags);
     Check(it->reply->name.empty() ? "reply" : it->reply->name, true, {});
     ctx_.scheduler->Cancel(it->timeout);
@@ -201,7 +201,7 @@ void Vu::RunMessageHandlers(Conn& conn, const MessageView& msg) {
     Conn::Handler handler = conn.handlers[i];
     if (!handler.active || !handler.on_message) continue;
     const graph::OnMessage& on = *handler.on_message;
-    if (!Matches(on.match, msg, Context(&conn, &msg))) continue;
+    if (!MessageMatches(on.match, msg, Context(&conn, &msg), conn)) continue;
     if (on.once) conn.handlers[i].active = false;
     Capture(on.captures, msg);
     if (on.measure) {
@@ -220,7 +220,7 @@ void Vu::WakeExpects(Conn& conn, const MessageView& msg, TimePoint now) {
   std::vector<Fiber*> waiters = conn.waiters;
   for (Fiber* fiber : waiters) {
     if (fiber->wait != Fiber::Wait::kExpect || fiber->conn != &conn) continue;
-    if (!Matches(fiber->expect->match, msg, Context(&conn, &msg))) continue;
+    if (!MessageMatches(fiber->expect->match, msg, Context(&conn, &msg), conn)) continue;
     TimePoint since = std::max(fiber->expect_since, conn.last_send);
     if (conn.last_send != TimePoint{} && conn.last_send <= fiber->expect_since)
       since = conn.last_send;

@@ -121,6 +121,10 @@ struct Vu::Conn : ConnectionListener {
   std::list<PendingReply> replies;
   /// Pings awaiting their pong: send time and the tags of the ws_ping sample.
   std::vector<std::pair<TimePoint, uint32_t>> pings;
+  /// Connect vars (parallel to spec->vars): this connection's values while not bound, the
+  /// values they shadow while bound (Vu::Bind swaps them with the VU's slots; mutable because
+  /// binding is part of building a context, which takes the connection as const).
+  mutable std::vector<nlohmann::json> vars;
   std::unique_ptr<Fiber> program;  ///< the connection's own steps (asynchronous connect)
   std::vector<Fiber*> waiters;     ///< fibers waiting on this connection
 };

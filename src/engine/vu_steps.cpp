@@ -32,7 +32,7 @@ bool Vu::RepeatAgain(Fiber& fiber) {
   Fiber::Frame& frame = fiber.stack.back();
   if (!frame.repeat) return false;
   if (frame.repeat->for_) {
-    if (ctx_.scheduler->Now() >= frame.until) return false;
+    if (ctx_.scheduler->Now() >= frame.until || !WhileHolds(fiber, *frame.repeat)) return false;
     // Yield to the event loop between passes so a body that never waits cannot starve the
     // worker thread.
     frame.pc = 0;
@@ -40,7 +40,7 @@ bool Vu::RepeatAgain(Fiber& fiber) {
     WaitTimer(fiber, graph::Micros(0));
     return true;
   }
-  if (frame.remaining <= 0) return false;
+  if (frame.remaining <= 0 || !WhileHolds(fiber, *frame.repeat)) return false;
   --frame.remaining;
   frame.pc = 0;
   return true;
@@ -56,6 +56,7 @@ void Vu::Execute(Fiber& fiber, const graph::Connect& spec) {
     conns_.push_back(std::make_unique<Conn>(this, &spec, i));
     Conn* conn = conns_.back().get();
     conn->tags = ctx_.TagsFor(&spec, scenario_, spec.tags);
+    InitConnVars(*conn);
     created.push_back(conn);
   }
   if (!spec.has_steps && !created.empty()) fiber.conn = created.front();
@@ -225,6 +226,7 @@ void Vu::Execute(Fiber& fiber, const graph::Set& set) {
 }
 
 void Vu::Execute(Fiber& fiber, const graph::Repeat& repeat) {
+  if (!WhileHolds(fiber, repeat)) return;
   Fiber::Frame frame{&repeat.body, 0, &repeat, std::max(0, repeat.times - 1), {}};
   if (repeat.for_) frame.until = ctx_.scheduler->Now() + *repeat.for_;
   fiber.stack.push_back(frame);

@@ -107,6 +107,8 @@ struct Matcher {
   std::vector<JsonLeaf> json;             ///< subset match; non-JSON messages never match
   bool has_json = false;                  ///< a json matcher was given (even `{}`)
   std::optional<bool> binary;             ///< frame type must be binary (true) or text
+  /// `where: ${expr}` with msg bound: matches only if true (checked after the other parts).
+  std::shared_ptr<const Expr> where;
 };
 
 /// Store a field of the matching message in a variable slot.
@@ -134,6 +136,13 @@ using Tags = std::vector<std::pair<std::string, std::string>>;
 struct Step;
 /// A list of steps run from top to bottom.
 using StepList = std::vector<Step>;
+
+/// A variable initialised in order: per iteration (vars), per VU (vu-vars) or per connection
+/// (connect vars).
+struct VarInit {
+  int slot = -1;
+  Template value;
+};
 
 /// `reconnect: {max, backoff}` on a connect.
 struct Reconnect {
@@ -169,6 +178,9 @@ struct Connect {
   /// Largest message accepted; a bigger one closes the connection (1009) and counts as an
   /// error of kind protocol. 0 = the library's default (32 MB).
   size_t max_message_size = 0;
+  /// `vars:`: each connection of `count` gets its own copy, initialised when it is created
+  /// and kept across reconnects; inside the connection these names shadow iteration vars.
+  std::vector<VarInit> vars;
 };
 
 /// Sends one message on the current connection (or `to` a named one).
@@ -269,11 +281,28 @@ struct Set {
   std::vector<SetTarget> targets;
 };
 
-/// Runs `body` `times` times, or for a duration.
+/// Runs `body` `times` times, or for a duration, while `while_` (if any) holds.
 struct Repeat {
   int times = 0;               ///< 0 when `for` is used
   std::optional<Micros> for_;  ///< run until this much time has passed
   StepList body;
+  /// `while: ${expr}`: checked before each round; false (or an error) ends the repeat.
+  std::shared_ptr<const Expr> while_;
+};
+
+/// `if`: runs `then` when the condition is true, else `else_` (a run-time error runs neither).
+struct If {
+  Expr condition;
+  StepList then;
+  StepList else_;
+};
+
+/// `check`: one pass or one failure of the check `name` (k6's check()).
+struct Check {
+  std::string name;
+  Expr that;           ///< a bool; a run-time error fails the check
+  Template message;    ///< rendered on failure only; empty = a default naming the condition
+  std::string source;  ///< the condition as written, for the default failure message
 };
 
 /// Records a failed check.
@@ -285,7 +314,7 @@ struct Fail {
 /// One step: what it does, and where it was written.
 struct Step {
   using Action = std::variant<Connect, Send, OnMessage, OnEvent, Every, After, Cancel, Close, Ping,
-                              Expect, Sleep, Wait, Log, Set, Repeat, Fail>;
+                              Expect, Sleep, Wait, Log, Set, Repeat, Fail, If, Check>;
   Action action;
   SourcePos pos;
 };
@@ -322,12 +351,6 @@ struct LoadProfile {
   std::optional<Micros> ramp_up;
 };
 
-/// A variable evaluated at the start of each iteration, in order.
-struct VarInit {
-  int slot = -1;
-  Template value;
-};
-
 /// A data feeder: rows of named columns.
 struct Feeder {
   std::string name;
@@ -361,6 +384,9 @@ struct Scenario {
   std::string name;
   LoadProfile load;
   std::vector<VarInit> vars;
+  /// `vu-vars` (top level, then the scenario's): initialised at a VU's first iteration and
+  /// kept across its iterations.
+  std::vector<VarInit> vu_vars;
   StepList steps;
   Tags tags;
 };

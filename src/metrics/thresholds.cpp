@@ -87,8 +87,10 @@ Series CollectSeries(const Shard& shard, const TagRegistry& tags, MetricId id,
 double Aggregate(const Shard& shard, const TagRegistry& tags, MetricId id,
                  const graph::Tags& filter, Agg aggregate, double percentile, double duration_s,
                  bool* has_data) {
-  if (id == MetricId::kChecks && filter.size() == 1 && filter[0].first == "check") {
-    // checks{check:NAME}, as in k6: the pass rate of one named check.
+  if (id == MetricId::kChecks && filter.size() == 1 &&
+      (filter[0].first == "check" || filter[0].first == "name")) {
+    // checks{check:NAME} as in k6, or checks{name:NAME} as for every other step name: the
+    // pass rate of one named check.
     auto it = shard.checks().find(filter[0].second);
     uint64_t passes = it == shard.checks().end() ? 0 : it->second.passes;
     uint64_t all = it == shard.checks().end() ? 0 : passes + it->second.fails;

@@ -19,6 +19,8 @@ int ConnectionsIn(const graph::StepList& steps) {
       total += connect->count;
     } else if (auto* repeat = std::get_if<graph::Repeat>(&step.action)) {
       total += ConnectionsIn(repeat->body);
+    } else if (auto* branch = std::get_if<graph::If>(&step.action)) {
+      total += std::max(ConnectionsIn(branch->then), ConnectionsIn(branch->else_));
     }
   }
   return total;

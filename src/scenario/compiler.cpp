@@ -14,9 +14,9 @@ namespace wsyaml::scenario {
 
 namespace {
 
-const std::vector<std::string> kTopKeys = {"name",  "target",    "vars",       "load",
-                                           "steps", "scenarios", "thresholds", "data"};
-const std::vector<std::string> kScenarioKeys = {"load", "vars", "steps", "tags"};
+const std::vector<std::string> kTopKeys = {"name",  "target",    "vars", "vu-vars",   "load",
+                                           "steps", "scenarios", "data", "thresholds"};
+const std::vector<std::string> kScenarioKeys = {"load", "vars", "vu-vars", "steps", "tags"};
 
 // Names that `set` and `capture` define anywhere: templates anywhere may use them.
 void CollectAssignedNames(const YAML::Node& node, std::set<std::string>* names, int depth = 0) {
@@ -42,28 +42,14 @@ void CollectVarNames(const YAML::Node& root, std::set<std::string>* names) {
     for (auto it = vars.begin(); it != vars.end(); ++it)
       if (it->first.IsScalar()) names->insert(it->first.Scalar());
   };
-  if (root["vars"]) add(root["vars"]);
+  for (const char* key : {"vars", "vu-vars"})
+    if (root[key]) add(root[key]);
   const YAML::Node scenarios = root["scenarios"];
   if (!scenarios || !scenarios.IsMap()) return;
-  for (auto it = scenarios.begin(); it != scenarios.end(); ++it)
-    if (it->second.IsMap() && it->second["vars"]) add(it->second["vars"]);
-}
-
-void CompileVars(Context& ctx, const YAML::Node& node, std::vector<graph::VarInit>* out) {
-  if (!node.IsMap()) {
-    WrongType(ctx, node, "vars", "a mapping of NAME: value", "e.g. vars: {room: lobby}");
-    return;
-  }
-  CheckKeys(ctx, node, {}, "vars");
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    if (!it->first.IsScalar()) continue;
-    const std::string name = it->first.Scalar();
-    graph::VarInit init;
-    if (ReadValue(ctx, it->second, "var " + name, {}, &init.value)) {
-      init.slot = ctx.Slot(name);
-      out->push_back(std::move(init));
-    }
-    ctx.visible_vars.insert(name);  // later vars may use it
+  for (auto it = scenarios.begin(); it != scenarios.end(); ++it) {
+    if (!it->second.IsMap()) continue;
+    for (const char* key : {"vars", "vu-vars"})
+      if (it->second[key]) add(it->second[key]);
   }
 }
 
@@ -92,14 +78,22 @@ void CompileTarget(Context& ctx, const YAML::Node& node) {
   SetTarget(ctx, Pos(node), "target", target);
 }
 
+// Top-level vars and vu-vars, shared by every scenario.
+struct SharedVars {
+  std::vector<graph::VarInit> vars;
+  std::vector<graph::VarInit> vu_vars;
+};
+
 graph::Scenario CompileScenario(Context& ctx, const std::string& name, const YAML::Node& node,
-                                const YAML::Node* default_load,
-                                const std::vector<graph::VarInit>& shared_vars) {
+                                const YAML::Node* default_load, const SharedVars& shared) {
   graph::Scenario scenario;
   scenario.name = name;
-  scenario.vars = shared_vars;
+  scenario.vars = shared.vars;
+  scenario.vu_vars = shared.vu_vars;
   std::set<std::string> outer_visible = ctx.visible_vars;
-  if (auto v = node["vars"]) CompileVars(ctx, v, &scenario.vars);
+  // vu-vars first: they exist before the iteration's vars, which may use them.
+  if (auto v = node["vu-vars"]) CompileVars(ctx, v, "vu-vars", scenario.vars, &scenario.vu_vars);
+  if (auto v = node["vars"]) CompileVars(ctx, v, "vars", scenario.vu_vars, &scenario.vars);
   if (node["load"]) {
     CompileLoad(ctx, node["load"], &scenario.load);
   } else if (default_load) {
@@ -148,11 +142,12 @@ void CompileScenarios(Context& ctx, const YAML::Node& root) {
     ctx.plan.scenarios.push_back(CompileScenario(ctx, "default", root, nullptr, {}));
     return;
   }
-  std::vector<graph::VarInit> shared_vars;
-  if (auto v = root["vars"]) CompileVars(ctx, v, &shared_vars);
+  SharedVars shared;
+  if (auto v = root["vu-vars"]) CompileVars(ctx, v, "vu-vars", {}, &shared.vu_vars);
+  if (auto v = root["vars"]) CompileVars(ctx, v, "vars", shared.vu_vars, &shared.vars);
   const YAML::Node shared_load = root["load"];
   if (!scenarios.IsMap() || scenarios.size() == 0) {
-    WrongType(ctx, scenarios, "scenarios", "a mapping of name: {load, vars, steps}");
+    WrongType(ctx, scenarios, "scenarios", "a mapping of name: {load, vars, vu-vars, steps}");
     return;
   }
   CheckKeys(ctx, scenarios, {}, "scenarios");
@@ -164,8 +159,8 @@ void CompileScenarios(Context& ctx, const YAML::Node& root) {
       continue;
     }
     CheckKeys(ctx, body, kScenarioKeys, "scenario '" + it->first.Scalar() + "'");
-    ctx.plan.scenarios.push_back(CompileScenario(
-        ctx, it->first.Scalar(), body, shared_load ? &shared_load : nullptr, shared_vars));
+    ctx.plan.scenarios.push_back(CompileScenario(ctx, it->first.Scalar(), body,
+                                                 shared_load ? &shared_load : nullptr, shared));
   }
 }
 
@@ -208,6 +203,32 @@ void CompileRoot(Context& ctx, const YAML::Node& root) {
 }
 
 }  // namespace
+
+void CompileVars(Context& ctx, const YAML::Node& node, const std::string& what,
+                 const std::vector<graph::VarInit>& other, std::vector<graph::VarInit>* out) {
+  if (!node.IsMap()) {
+    WrongType(ctx, node, what, "a mapping of NAME: value", "e.g. " + what + ": {room: lobby}");
+    return;
+  }
+  CheckKeys(ctx, node, {}, what);
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string name = it->first.Scalar();
+    graph::VarInit init;
+    auto slot = ctx.slots.find(name);
+    for (const graph::VarInit& taken : other) {
+      if (slot == ctx.slots.end() || taken.slot != slot->second) continue;
+      ctx.reporter.Error(Pos(it->first), "'" + name + "' is both in vars and in vu-vars",
+                         "vu-vars live as long as the VU, vars one iteration: keep one");
+    }
+    if (ReadValue(ctx, it->second, (what == "vars" ? std::string("var") : what) + " " + name, {},
+                  &init.value)) {
+      init.slot = ctx.Slot(name);
+      out->push_back(std::move(init));
+    }
+    ctx.visible_vars.insert(name);  // later vars may use it
+  }
+}
 
 CompileResult Compile(std::string_view text, const CompileOptions& options) {
   Context ctx(options, text);

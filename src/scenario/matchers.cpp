@@ -1,8 +1,9 @@
-// `match:` (text, contains, regex, json subset, binary) and `capture:`.
+// `match:` (text, contains, regex, json subset, binary, where) and `capture:`.
 #include <re2/re2.h>
 #include <set>
 
 #include "scenario/json_compiler.h"
+#include "scenario/step_compiler.h"
 #include "scenario/templates.h"
 #include "scenario/yaml_reader.h"
 
@@ -75,7 +76,7 @@ bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& s
     return WrongType(ctx, node, "match", "a mapping",
                      "e.g. match: {json: {event: CHAT_MSG}} or match: {contains: hello}");
   }
-  bool ok = CheckKeys(ctx, node, {"text", "contains", "regex", "json", "binary"}, "match");
+  bool ok = CheckKeys(ctx, node, {"text", "contains", "regex", "json", "binary", "where"}, "match");
   if (auto v = node["text"]) {
     out->text.emplace();
     ok = ReadTemplate(ctx, v, "match text", graph::Escape::kNone, scope, &*out->text) && ok;
@@ -94,6 +95,13 @@ bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& s
     } else {
       ok = FlattenJson(ctx, v, {}, scope, &out->json) && ok;
     }
+  }
+  if (auto v = node["where"]) {
+    TemplateScope where_scope = scope;
+    where_scope.msg = true;  // the message being matched
+    graph::Expr condition;
+    ok = ReadCondition(ctx, v, "where", where_scope, &condition) && ok;
+    out->where = std::make_shared<const graph::Expr>(std::move(condition));
   }
   if (auto v = node["binary"]) {
     bool binary = false;

@@ -75,6 +75,7 @@ std::string Matcher(const graph::Matcher& m, const graph::TestPlan& plan) {
     parts.push_back(json + "}");
   }
   if (m.binary) parts.push_back(*m.binary ? "binary" : "text-frame");
+  if (m.where) parts.push_back("where ${" + ExprSourceText(*m.where, plan) + "}");
   if (parts.empty()) return "any message";
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? " " : "") + parts[i];
@@ -114,6 +115,8 @@ struct Describer {
       node.label +=
           " reconnect " + std::to_string(c.reconnect.max) + "x " + Range(c.reconnect.backoff);
     node.label += c.has_steps ? " (async)" : " (waits until open)";
+    for (const auto& v : c.vars)
+      node.label += " var " + plan.var_names[v.slot] + "=\"" + TemplateSource(v.value, plan) + "\"";
     if (c.has_steps) node.children.emplace_back("on open", &c.steps);
   }
   void operator()(const graph::Send& s) {
@@ -180,7 +183,18 @@ struct Describer {
   void operator()(const graph::Repeat& r) {
     node.label =
         r.for_ ? "repeat for " + FormatDuration(*r.for_) : "repeat x" + std::to_string(r.times);
+    if (r.while_) node.label += " while ${" + ExprSourceText(*r.while_, plan) + "}";
     node.children.emplace_back("do", &r.body);
+  }
+  void operator()(const graph::If& i) {
+    node.label = "if ${" + ExprSourceText(i.condition, plan) + "}";
+    node.children.emplace_back("then", &i.then);
+    if (!i.else_.empty()) node.children.emplace_back("else", &i.else_);
+  }
+  void operator()(const graph::Check& c) {
+    node.label = "check '" + c.name + "' ${" + ExprSourceText(c.that, plan) + "}";
+    if (!c.message.segments.empty())
+      node.label += " message \"" + TemplateSource(c.message, plan) + "\"";
   }
   void operator()(const graph::Fail& f) {
     node.label = "fail '" + f.name + "' \"" + TemplateSource(f.message, plan) + "\"";
@@ -253,6 +267,9 @@ std::string TextPlan(const graph::TestPlan& plan) {
         << " columns\n";
   for (const auto& s : plan.scenarios) {
     out << "scenario " << s.name << ": " << LoadText(s.load) << "\n";
+    for (const auto& v : s.vu_vars)
+      out << "  vu-var " << plan.var_names[v.slot] << " = \"" << TemplateSource(v.value, plan)
+          << "\"\n";
     for (const auto& v : s.vars)
       out << "  var " << plan.var_names[v.slot] << " = \"" << TemplateSource(v.value, plan)
           << "\"\n";

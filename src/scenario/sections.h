@@ -25,6 +25,12 @@ bool CheckOverrides(Context& ctx);
 /// scenario's, for errors the combination makes (ramp-up not shorter than --duration).
 void ApplyLoadOverrides(Context& ctx, graph::SourcePos pos, graph::LoadProfile* load);
 
+/// Compiles a mapping of NAME: value (`vars`, `vu-vars`, a connect's `vars`) into `out`, in
+/// order; each name becomes visible to the values after it. A name already in `other` (the
+/// other kind of scenario vars) is an error: one name, one lifetime.
+void CompileVars(Context& ctx, const YAML::Node& node, const std::string& what,
+                 const std::vector<graph::VarInit>& other, std::vector<graph::VarInit>* out);
+
 /// Compiles `data:` into ctx.plan.feeders, reading files relative to options.base_dir.
 void CompileFeeders(Context& ctx, const YAML::Node& node);
 

@@ -19,6 +19,11 @@ struct StepScope {
   TemplateScope templates;
 };
 
+/// Reads a condition (if, check, where, while): one `${expr}` whose type is bool or known only
+/// at run time. False after reporting, with line:column.
+bool ReadCondition(Context& ctx, const YAML::Node& node, const std::string& what,
+                   const TemplateScope& scope, graph::Expr* out);
+
 /// Compiles step lists; errors go to the context's reporter.
 class StepCompiler {
  public:
@@ -85,6 +90,11 @@ class StepCompiler {
               graph::Step* out);
   bool Fail(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
             graph::Step* out);
+
+  // Logic (steps_logic.cpp).
+  bool If(const YAML::Node& value, const YAML::Node& key, const StepScope& scope, graph::Step* out);
+  bool Check(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+             graph::Step* out);
 
   /// A step name: records it for threshold tag filters.
   bool ReadName(const YAML::Node& map, std::string* name);

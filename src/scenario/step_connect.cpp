@@ -3,6 +3,7 @@
 
 #include "scenario/json_compiler.h"
 #include "scenario/literal_checks.h"
+#include "scenario/sections.h"
 #include "scenario/step_compiler.h"
 #include "scenario/yaml_reader.h"
 
@@ -90,10 +91,11 @@ bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const
 
 bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scope,
                                   graph::Connect* c) {
-  bool ok = CheckKeys(ctx_, value,
-                      {"url", "name", "count", "steps", "headers", "subprotocols", "timeout",
-                       "tags", "reconnect", "tls", "compression", "origin", "max-message-size"},
-                      "connect");
+  bool ok =
+      CheckKeys(ctx_, value,
+                {"url", "name", "count", "steps", "headers", "subprotocols", "timeout", "tags",
+                 "reconnect", "tls", "compression", "origin", "max-message-size", "vars"},
+                "connect");
   if (auto v = value["url"]) {
     ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) &&
          CheckUrl(ctx_, v, c->url, "url") && ok;
@@ -225,6 +227,7 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
       c->max_message_size = static_cast<size_t>(number * scale);
     }
   }
+  if (auto v = value["vars"]) CompileVars(ctx_, v, "connect vars", {}, &c->vars);
   if (auto v = value["steps"]) {
     c->has_steps = true;
     StepScope program;

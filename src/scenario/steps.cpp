@@ -26,6 +26,8 @@ const StepCompiler::StepKind StepCompiler::kSteps[] = {
     {"set", &StepCompiler::Set, false, false},
     {"repeat", &StepCompiler::Repeat, false, true},
     {"fail", &StepCompiler::Fail, true, false},
+    {"if", &StepCompiler::If, false, false},
+    {"check", &StepCompiler::Check, false, false},
 };
 
 namespace {

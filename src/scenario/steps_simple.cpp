@@ -120,9 +120,20 @@ bool StepCompiler::Repeat(const YAML::Node& value, const YAML::Node& key, const 
   if (!value.IsMap()) {
     return WrongType(ctx_, value, "repeat", "a mapping", "e.g. repeat: {times: 10, do: [...]}");
   }
-  bool ok = CheckKeys(ctx_, value, {"times", "for", "do"}, "repeat");
+  bool ok = CheckKeys(ctx_, value, {"times", "for", "while", "do"}, "repeat");
   auto times = value["times"];
   auto for_ = value["for"];
+  if (auto v = value["while"]) {
+    graph::Expr condition;
+    ok = ReadCondition(ctx_, v, "while", scope.templates, &condition) && ok;
+    r.while_ = std::make_shared<const graph::Expr>(std::move(condition));
+    if (!times && !for_) {
+      // A loop that only a condition ends may never end; a bound keeps every run finite.
+      ctx_.reporter.Error(Pos(key), "repeat with while needs a bound: times or for",
+                          "e.g. repeat: {while: \"${left > 0}\", times: 100, do: [...]}");
+      ok = false;
+    }
+  }
   if (times && for_) {
     ctx_.reporter.Error(Pos(for_), "repeat takes times or for, not both");
     ok = false;
@@ -133,7 +144,7 @@ bool StepCompiler::Repeat(const YAML::Node& value, const YAML::Node& key, const 
     ok = ReadPositiveDuration(ctx_, for_, "for", "repeat for 0s would never run its steps", &d) &&
          ok;
     r.for_ = d;
-  } else {
+  } else if (!r.while_) {
     ctx_.reporter.Error(Pos(key), "repeat needs times or for",
                         "e.g. repeat: {times: 10, do: [...]}");
     ok = false;
