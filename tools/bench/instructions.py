@@ -11,6 +11,11 @@ message. Every process is bounded by a timeout; the target is loopback only.
 
     tools/bench/instructions.py --baseline OLD_BUILD_DIR --build NEW_BUILD_DIR
         [--connections 1 50 500] [--short 3] [--long 9]
+        [--scenario pingpong.yaml] [--baseline-scenario pingpong.yaml]
+
+With --baseline-scenario, the two runs may differ in scenario instead of build (the same
+build twice): e.g. pingpong-logic.yaml against pingpong-json.yaml is the cost of a `where`
+and a `check` per message (issue 12).
 
 Issue 10's "at least 10% better at 500 connections" is this ratio (docs/performance.md).
 """
@@ -26,10 +31,10 @@ from benchlib import SCENARIOS, Bench, counter  # noqa: E402
 IREFS = re.compile(r"I\s+refs:\s+([\d,]+)")
 
 
-def instructions_and_messages(b, label, url, n, seconds):
+def instructions_and_messages(b, label, url, n, seconds, scenario):
     """(user-space instructions, round trips) of one pingpong run under cachegrind."""
     name = "%s-%d-%ds" % (label, n, seconds)
-    result, _, _ = b.run_wsyaml(os.path.join(SCENARIOS, "pingpong.yaml"), url,
+    result, _, _ = b.run_wsyaml(os.path.join(SCENARIOS, scenario), url,
                                 ["--vus", str(n), "--duration", "%ds" % seconds,
                                  "--threads", "1"], name, seconds * 10 + 120)
     with open(os.path.join(b.log_dir, "%02d-%s.log" % (b.log_index, name))) as log:
@@ -39,10 +44,10 @@ def instructions_and_messages(b, label, url, n, seconds):
     return int(match.group(1).replace(",", "")), counter(result, "ws_msgs_received")
 
 
-def per_round_trip(b, build, label, url, n, short, long_):
+def per_round_trip(b, build, label, url, n, short, long_, scenario):
     b.wsyaml = os.path.join(build, "wsyaml")
-    i1, m1 = instructions_and_messages(b, label, url, n, short)
-    i2, m2 = instructions_and_messages(b, label, url, n, long_)
+    i1, m1 = instructions_and_messages(b, label, url, n, short, scenario)
+    i2, m2 = instructions_and_messages(b, label, url, n, long_, scenario)
     if m2 <= m1:
         raise RuntimeError("the longer run sent no more messages: %d vs %d" % (m2, m1))
     return (i2 - i1) / (m2 - m1)
@@ -55,7 +60,10 @@ def main():
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 50, 500])
     parser.add_argument("--short", type=int, default=3)
     parser.add_argument("--long", type=int, default=9)
+    parser.add_argument("--scenario", default="pingpong.yaml", help="under tools/bench/scenarios")
+    parser.add_argument("--baseline-scenario", default=None, help="default: --scenario")
     args = parser.parse_args()
+    base_scenario = args.baseline_scenario or args.scenario
     log_dir = tempfile.mkdtemp(prefix="wsyaml-instr-")
     b = Bench(args.build, log_dir)
     server, port = b.start_server()
@@ -65,8 +73,10 @@ def main():
     print("instructions per round trip (cachegrind, user space; logs in %s):" % log_dir)
     try:
         for n in args.connections:
-            old = per_round_trip(b, args.baseline, "baseline", url, n, args.short, args.long)
-            new = per_round_trip(b, args.build, "build", url, n, args.short, args.long)
+            old = per_round_trip(b, args.baseline, "baseline", url, n, args.short, args.long,
+                                 base_scenario)
+            new = per_round_trip(b, args.build, "build", url, n, args.short, args.long,
+                                 args.scenario)
             print("  %4d conns: baseline %7.0f, build %7.0f, build/baseline %.2fx (%+.0f%%)" %
                   (n, old, new, new / old, (new / old - 1) * 100), flush=True)
     finally:
