@@ -35,6 +35,11 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
                          const std::vector<std::string>& extra_env = {},
                          std::vector<TimedSignal> signals = {});
 
+/// Runs `args` like RunProcess with its stderr on a pseudo-terminal (raw mode): `err` is what
+/// the child wrote to the terminal.
+ProcessResult RunOnTerminal(const std::vector<std::string>& args, std::chrono::seconds limit,
+                            std::vector<TimedSignal> signals = {});
+
 /// Writes `text` to a new file `name` in a fresh temporary directory; returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& text);
 
@@ -55,6 +60,10 @@ class ServerProcess {
   int port_ = 0;
   std::string buffered_;
 };
+
+/// True when the running test suite has a test `name` that --gtest_filter selects: a suite that
+/// starts its slow runs all at once starts only those.
+bool SelectedInThisSuite(const std::string& name);
 
 /// The wsyaml binary under test.
 std::string WsyamlBinary();
