@@ -285,7 +285,7 @@ TEST(FaultsEndToEnd, ServerThatStopsReadingStillEndsInBoundedTime) {
   ASSERT_GT(server.port(), 0);
   // 64 KiB every 5 ms into a socket nobody reads: sends block in the kernel, then queue.
   FaultRun run =
-      RunFault(FaultScenario(server.Target(), "{vus: 2, duration: 2s, graceful-stop: 1s}",
+      RunFault(FaultScenario(server.Target(), "{vus: 2, duration: 1s, graceful-stop: 0s}",
                              "      - connect:\n"
                              "          url: /no-read\n"
                              "          steps:\n"
