@@ -2,6 +2,7 @@
 // that fail (exit 99) with a JUnit file.
 #include <gtest/gtest.h>
 
+#include <future>
 #include <regex>
 
 #include "scenario_runner.h"
@@ -122,15 +123,20 @@ std::string GracefulScenario(const std::string& path, const std::string& nap) {
 TEST(LoadFlags, AtTheEndRunningIterationsGetGracefulStopThenGoAway) {
   RecorderPeer peer;
   ASSERT_GT(peer.port(), 0);
+  // Both run at once against the peer.
   // Finishes 1.5 s in, within the 3 s grace: a completed iteration, closed normally.
-  ScenarioRun graced =
-      RunScenario(GracefulScenario("/graced", "1500ms"),
-                  {"--target", peer.Url(), "--duration", "1s", "--graceful-stop", "3s"});
+  auto graced_run = std::async(std::launch::async, [&] {
+    return RunScenario(GracefulScenario("/graced", "1500ms"),
+                       {"--target", peer.Url(), "--duration", "1s", "--graceful-stop", "3s"});
+  });
   // Would finish after a minute: interrupted at once, its socket closed with 1001.
   ScenarioRun cut =
       RunScenario(GracefulScenario("/cut", "1m"),
                   {"--target", peer.Url(), "--duration", "1s", "--graceful-stop", "0s"});
+  ScenarioRun graced = graced_run.get();
   nlohmann::json seen = peer.Stop();
+  // The peer lists connections in the order they opened, which two runs at once do not fix.
+  if (seen.size() == 2u && seen[0]["path"] == "/cut") std::swap(seen[0], seen[1]);
   ASSERT_EQ(graced.process.exit_code, 0) << graced.Output();
   EXPECT_EQ(graced.Counter(MetricId::kIterations), 1);
   EXPECT_EQ(graced.Counter(MetricId::kInterruptedIterations), 0);
