@@ -2,10 +2,9 @@
 // against an independent crocochat server written with python3-websockets.
 #include <gtest/gtest.h>
 
-#include <future>
-
 #include <nlohmann/json.hpp>
 
+#include "background_run.h"
 #include "process_util.h"
 
 namespace wsyaml::testing {
@@ -98,34 +97,14 @@ ChatRun RunChatRefused() {
   return RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port)}, "2s");
 }
 
-// Each run lasts seconds of chat timers: the selected ones start at once, and each test waits
-// for its own.
-class ChatEndToEnd : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    if (SelectedInThisSuite("BuiltinServer"))
-      builtin_ = std::async(std::launch::async, [] { return RunChat({}); }).share();
-    if (SelectedInThisSuite("IndependentPythonServer"))
-      python_ = std::async(std::launch::async, RunChatOnPython).share();
-    if (SelectedInThisSuite("RefusedConnectionsAreCountedAndTheRunGoesOn"))
-      refused_ = std::async(std::launch::async, RunChatRefused).share();
-  }
-  static void TearDownTestSuite() {
-    builtin_ = {};
-    python_ = {};
-    refused_ = {};
-  }
-  static std::shared_future<ChatRun> builtin_;
-  static std::shared_future<PythonChatRun> python_;
-  static std::shared_future<ChatRun> refused_;
-};
+// Each run lasts seconds of chat timers: they go in the background from the start.
+BackgroundRun<ChatRun> builtin_chat("ChatEndToEnd.BuiltinServer", [] { return RunChat({}); });
+BackgroundRun<PythonChatRun> python_chat("ChatEndToEnd.IndependentPythonServer", RunChatOnPython);
+BackgroundRun<ChatRun> refused_chat("ChatEndToEnd.RefusedConnectionsAreCountedAndTheRunGoesOn",
+                                    RunChatRefused);
 
-std::shared_future<ChatRun> ChatEndToEnd::builtin_;
-std::shared_future<PythonChatRun> ChatEndToEnd::python_;
-std::shared_future<ChatRun> ChatEndToEnd::refused_;
-
-TEST_F(ChatEndToEnd, BuiltinServer) {
-  const ChatRun& run = builtin_.get();
+TEST(ChatEndToEnd, BuiltinServer) {
+  const ChatRun& run = builtin_chat.Get();
   ASSERT_FALSE(run.process.timed_out);
   ASSERT_EQ(run.process.exit_code, 0) << run.process.err;
   // The summary names the k6 metrics, and the built-in server's counts follow it.
@@ -142,16 +121,16 @@ TEST_F(ChatEndToEnd, BuiltinServer) {
   EXPECT_NE(run.process.err.find("[vu 1 conn 0]"), std::string::npos);
 }
 
-TEST_F(ChatEndToEnd, IndependentPythonServer) {
-  const PythonChatRun& python = python_.get();
+TEST(ChatEndToEnd, IndependentPythonServer) {
+  const PythonChatRun& python = python_chat.Get();
   ASSERT_GT(python.port, 0) << "python3-websockets crocochat server did not start";
   ASSERT_EQ(python.run.process.exit_code, 0) << python.run.process.err;
   std::string counts = python.counts.substr(python.counts.rfind('{'));
   ExpectChatNumbers(python.run, nlohmann::json::parse(counts));
 }
 
-TEST_F(ChatEndToEnd, RefusedConnectionsAreCountedAndTheRunGoesOn) {
-  const ChatRun& run = refused_.get();
+TEST(ChatEndToEnd, RefusedConnectionsAreCountedAndTheRunGoesOn) {
+  const ChatRun& run = refused_chat.Get();
   ASSERT_NE(run.process.exit_code, -1) << "no port, or the run did not end: " << run.process.err;
   EXPECT_EQ(run.result_error, "");
   EXPECT_EQ(run.process.exit_code, 0) << run.process.err;
@@ -162,7 +141,7 @@ TEST_F(ChatEndToEnd, RefusedConnectionsAreCountedAndTheRunGoesOn) {
   EXPECT_NE(run.process.out.find("refused"), std::string::npos) << run.process.out;
 }
 
-TEST_F(ChatEndToEnd, InvalidScenarioExitsTwoBeforeConnecting) {
+TEST(ChatEndToEnd, InvalidScenarioExitsTwoBeforeConnecting) {
   std::string dir = TempDir();
   std::string file = dir + "/bad.yaml";
   FILE* f = fopen(file.c_str(), "w");

@@ -1,7 +1,6 @@
 #include "process_util.h"
 
 #include <fcntl.h>
-#include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -193,14 +192,6 @@ std::string WriteTempFile(const std::string& name, const std::string& text) {
     fclose(f);
   }
   return path;
-}
-
-bool SelectedInThisSuite(const std::string& name) {
-  const ::testing::TestSuite* suite = ::testing::UnitTest::GetInstance()->current_test_suite();
-  for (int i = 0; suite != nullptr && i < suite->total_test_count(); ++i) {
-    if (suite->GetTestInfo(i)->name() == name) return suite->GetTestInfo(i)->should_run();
-  }
-  return false;
 }
 
 std::string WsyamlBinary() { return WSYAML_BINARY; }

@@ -61,10 +61,6 @@ class ServerProcess {
   std::string buffered_;
 };
 
-/// True when the running test suite has a test `name` that --gtest_filter selects: a suite that
-/// starts its slow runs all at once starts only those.
-bool SelectedInThisSuite(const std::string& name);
-
 /// The wsyaml binary under test.
 std::string WsyamlBinary();
 /// A path under the source tree.

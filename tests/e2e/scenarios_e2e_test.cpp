@@ -4,9 +4,10 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <future>
 #include <map>
+#include <memory>
 
+#include "background_run.h"
 #include "scenario_runner.h"
 
 namespace wsyaml::testing {
@@ -60,27 +61,28 @@ ScenarioRun RunExample(const std::string& file) {
                          std::chrono::seconds(60));
 }
 
-// The examples mostly wait on their timers for seconds: every selected one starts at once, the
-// first time one of them is asked for, and each test waits for its own.
-class ExampleScenario : public ::testing::TestWithParam<std::string> {
- protected:
-  static const ScenarioRun& RunOf(const std::string& file) {
-    static std::map<std::string, std::shared_future<ScenarioRun>> runs = [] {
-      std::map<std::string, std::shared_future<ScenarioRun>> started;
-      for (const std::string& each : ExampleFiles()) {
-        if (SelectedInThisSuite("RunsCleanlyAgainstTheBuiltinServers/" + TestNameOf(each)))
-          started[each] = std::async(std::launch::async, RunExample, each).share();
-      }
-      return started;
-    }();
-    return runs.at(file).get();
-  }
-};
+// The examples mostly wait on their timers for seconds: they go in the background from the
+// start, and each test waits for its own.
+std::map<std::string, std::unique_ptr<BackgroundRun<ScenarioRun>>>& ExampleRuns() {
+  static std::map<std::string, std::unique_ptr<BackgroundRun<ScenarioRun>>> runs = [] {
+    std::map<std::string, std::unique_ptr<BackgroundRun<ScenarioRun>>> each;
+    for (const std::string& file : ExampleFiles()) {
+      each[file] = std::make_unique<BackgroundRun<ScenarioRun>>(
+          "Scenarios/ExampleScenario.RunsCleanlyAgainstTheBuiltinServers/" + TestNameOf(file),
+          [file] { return RunExample(file); });
+    }
+    return each;
+  }();
+  return runs;
+}
+const bool kExamplesRegistered = !ExampleRuns().empty();
+
+class ExampleScenario : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ExampleScenario, RunsCleanlyAgainstTheBuiltinServers) {
   const std::string& file = GetParam();
   Example example = ExampleOf(file);
-  const ScenarioRun& run = RunOf(file);
+  const ScenarioRun& run = ExampleRuns().at(file)->Get();
   ASSERT_FALSE(run.process.timed_out) << run.Output();
   EXPECT_EQ(run.process.exit_code, example.exit_code) << run.Output();
   ASSERT_TRUE(run.has_result) << run.Output();
