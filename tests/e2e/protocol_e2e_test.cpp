@@ -5,6 +5,7 @@
 #include <atomic>
 #include <future>
 
+#include "background_run.h"
 #include "process_util.h"
 
 namespace wsyaml::testing {
@@ -40,7 +41,12 @@ steps:
 // The cadence (every second on a terminal, every 10 s in a log, nothing when quiet) is tested
 // on the run's clock in tests/run/progress_test.cpp; here the real binary on a real terminal
 // shows the line once its first tick comes, and -q keeps it away.
-TEST(ProtocolEndToEnd, ProgressLineOnATerminalAndNoneWithQuiet) {
+struct TerminalRuns {
+  ProcessResult shown;  ///< without -q: stopped once its line was shown
+  ProcessResult quiet;  ///< with -q: stopped a second after that
+};
+
+TerminalRuns RunBothOnTerminals() {
   std::string file = WriteTempFile("progress.yaml", R"(name: progress
 target: builtin:echo
 load: {vus: 2, duration: 30s, ramp-up: 0s}
@@ -62,16 +68,27 @@ steps:
         {WsyamlBinary(), "run", file, "-q"}, 40s,
         {{0ms, 0, [&](const ProcessResult&) { return shown.load(); }}, {1000ms, SIGINT}});
   });
-  ProcessResult p = RunOnTerminal({WsyamlBinary(), "run", file}, 40s, {{0ms, SIGINT, line_shown}});
+  TerminalRuns runs;
+  runs.shown = RunOnTerminal({WsyamlBinary(), "run", file}, 40s, {{0ms, SIGINT, line_shown}});
   shown = true;
+  runs.quiet = quiet.get();
+  return runs;
+}
+
+// Two seconds of ticks: in the background from the start.
+BackgroundRun<TerminalRuns> terminal_runs(
+    "ProtocolEndToEnd.ProgressLineOnATerminalAndNoneWithQuiet", RunBothOnTerminals);
+
+TEST(ProtocolEndToEnd, ProgressLineOnATerminalAndNoneWithQuiet) {
+  const TerminalRuns& runs = terminal_runs.Get();
+  const ProcessResult& p = runs.shown;
   EXPECT_EQ(p.exit_code, 4) << "stopped by the signal: " << p.err;
   size_t at = p.err.find("\r\033[Krunning ");
   ASSERT_NE(at, std::string::npos) << p.err;
   EXPECT_NE(p.err.find("s/30s  vus 2  open ", at), std::string::npos) << p.err;
   EXPECT_NE(p.err.find("msgs/s out"), std::string::npos);
-  ProcessResult q = quiet.get();
-  EXPECT_EQ(q.exit_code, 4) << q.err;
-  EXPECT_EQ(q.err.find("running "), std::string::npos) << q.err;
+  EXPECT_EQ(runs.quiet.exit_code, 4) << runs.quiet.err;
+  EXPECT_EQ(runs.quiet.err.find("running "), std::string::npos) << runs.quiet.err;
 }
 
 }  // namespace

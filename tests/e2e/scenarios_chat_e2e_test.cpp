@@ -97,7 +97,8 @@ ChatRun RunChatRefused() {
   return RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port)}, "2s");
 }
 
-// Each run lasts seconds of chat timers: they go in the background from the start.
+// Each run lasts seconds of chat timers: they go in the background from the start. (This file
+// sorts after most others, so by the time these tests wait the runs are mostly done.)
 BackgroundRun<ChatRun> builtin_chat("ChatEndToEnd.BuiltinServer", [] { return RunChat({}); });
 BackgroundRun<PythonChatRun> python_chat("ChatEndToEnd.IndependentPythonServer", RunChatOnPython);
 BackgroundRun<ChatRun> refused_chat("ChatEndToEnd.RefusedConnectionsAreCountedAndTheRunGoesOn",
