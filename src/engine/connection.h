@@ -32,6 +32,7 @@ enum class ErrorKind : uint8_t {
   kClosedAbnormally,  ///< "closed-abnormally": closed without a close frame (1006)
   kSend,              ///< "send": a send on a connection that cannot send
   kBackpressure,      ///< "backpressure": a send refused because the server is not reading
+  kInboxOverflow,     ///< "inbox-overflow": a connection's inbox for expect was full
 };
 
 /// The user-visible name of `kind` ("closed-abnormally").
@@ -61,6 +62,8 @@ constexpr const char* ErrorKindName(ErrorKind kind) {
       return "send";
     case ErrorKind::kBackpressure:
       return "backpressure";
+    case ErrorKind::kInboxOverflow:
+      return "inbox-overflow";
   }
   return "unknown";
 }

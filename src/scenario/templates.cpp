@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <re2/re2.h>
+
 namespace wsyaml::scenario {
 
 namespace {
@@ -452,6 +454,8 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
       // ${env...}: resolved now, so the value is literal text.
       if (json_string || escape == Escape::kNone) {
         literal(env_value);
+      } else if (escape == Escape::kRegex) {
+        AppendLiteral(re2::RE2::QuoteMeta(env_value), out);
       } else {
         AppendLiteral(env_value, out);
       }
