@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "engine/regex_eval.h"
 #include "engine/vu.h"
 #include "engine/vu_internal.h"
 
