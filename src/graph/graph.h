@@ -126,9 +126,9 @@ struct Capture {
   int slot = -1;
   JsonPath path;  ///< empty = the whole message text (unless `regex` is set)
   /// Set: search the message text and store group `group` (empty text when not found).
-  std::shared_ptr<const re2::RE2> regex;
-  int group = 1;             ///< regex: 0 = the whole match, N = the Nth group
-  std::string regex_source;  ///< regex: as written, for plan
+  std::shared_ptr<const re2::RE2> regex{};
+  int group = 1;               ///< regex: 0 = the whole match, N = the Nth group
+  std::string regex_source{};  ///< regex: as written, for plan
 };
 
 /// `measure: {since: msg.path, name}` on on-message: ws_delivery_time = now - timestamp.
