@@ -45,7 +45,6 @@ TEST(InboxCompile, OnlyConnectionsAnExpectMayRunOnKeepAnInbox) {
   EXPECT_EQ(Inboxes("  - connect: /a\n  - expect: {}\n  - connect: /b\n  - send: x\n"), "10");
   // A program is a fiber of its own; the main steps' expect is not on its connection.
   EXPECT_EQ(Inboxes("  - connect: {url: /a, steps: [{expect: {}}]}\n"), "1");
-  EXPECT_EQ(Inboxes("  - connect: {url: /a, steps: [{send: x}]}\n  - expect: {}\n"), "0");
   EXPECT_EQ(Inboxes("  - connect: /m\n  - connect: {url: /a, steps: [{send: x}]}\n"
                     "  - expect: {}\n"),
             "10");
@@ -54,7 +53,8 @@ TEST(InboxCompile, OnlyConnectionsAnExpectMayRunOnKeepAnInbox) {
   // Repeats: an expect later in the body, or earlier in it (the next round), counts.
   EXPECT_EQ(Inboxes("  - connect: /a\n  - repeat: {times: 2, do: [{send: x}, {expect: {}}]}\n"),
             "1");
-  EXPECT_EQ(Inboxes("  - repeat: {times: 2, do: [{expect: {}}, {connect: /a}]}\n"), "1");
+  EXPECT_EQ(Inboxes("  - connect: /m\n  - repeat: {times: 2, do: [{expect: {}}, {connect: /a}]}\n"),
+            "11");
   EXPECT_EQ(Inboxes("  - repeat: {times: 2, do: [{connect: /a}, {close: {}}]}\n"), "0");
   // Handlers cannot expect; a connection they open keeps an inbox only for its program.
   EXPECT_EQ(Inboxes("  - connect: /a\n  - on-message: {do: [{connect: {url: /b, steps: "
@@ -99,7 +99,7 @@ steps:
   const auto& templated = std::get<graph::Expect>(steps[2].action).match;
   EXPECT_FALSE(templated.regex);
   ASSERT_TRUE(templated.regex_template);
-  EXPECT_EQ(Render(*templated.regex_template), "^(user|bot) {vu/re}: {var:room/re} \\(${x}\\)$");
+  EXPECT_EQ(Render(*templated.regex_template), "^(user|bot) {vu/re}: {var:0/re} \\(${x}\\)$");
   EXPECT_EQ(templated.regex_source, "^(user|bot) ${vu}: ${room} \\($${x}\\)$");
   // An environment value is known now: quoted into the constant pattern.
   const auto& env = std::get<graph::Expect>(steps[3].action).match;
@@ -143,14 +143,14 @@ struct BadCase {
 
 // Steps start on line 3; the expect is on line 4.
 const BadCase kBad[] = {
-    {"  - expect: {match: {regex: '(${vu}'}}\n", 4, 24, "regex does not compile"},
-    {"  - expect: {capture: {x: {regex: 'a+'}}}\n", 4, 30, "no group to store"},
-    {"  - expect: {capture: {x: {regex: '(a'}}}\n", 4, 30, "regex does not compile"},
-    {"  - expect: {capture: {x: {regex: '(a)', group: 2}}}\n", 4, 44, "group 2 does not exist"},
-    {"  - expect: {capture: {x: {regex: '(a)', group: nope}}}\n", 4, 44, "no group named 'nope'"},
-    {"  - expect: {capture: {x: {group: 1}}}\n", 4, 23, "needs a regex"},
-    {"  - expect: {capture: {x: {regex: '(a)', grop: 1}}}\n", 4, 37, "did you mean 'group'"},
-    {"  - connect: {url: /a, inbox: -1}\n", 3, 32, "inbox"},
+    {"  - expect: {match: {regex: '(${vu}'}}\n", 4, 29, "regex does not compile"},
+    {"  - expect: {capture: {x: {regex: 'a+'}}}\n", 4, 35, "no group to store"},
+    {"  - expect: {capture: {x: {regex: '(a'}}}\n", 4, 35, "regex does not compile"},
+    {"  - expect: {capture: {x: {regex: '(a)', group: 2}}}\n", 4, 49, "group 2 does not exist"},
+    {"  - expect: {capture: {x: {regex: '(a)', group: nope}}}\n", 4, 49, "no group named 'nope'"},
+    {"  - expect: {capture: {x: {group: 1}}}\n", 4, 27, "needs a regex"},
+    {"  - expect: {capture: {x: {regex: '(a)', grop: 1}}}\n", 4, 42, "did you mean 'group'"},
+    {"  - connect: {url: /a, inbox: -1}\n", 3, 31, "inbox must be at least 0"},
 };
 
 TEST(RegexCompile, ErrorsPointAtTheirCause) {
