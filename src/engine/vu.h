@@ -105,9 +105,9 @@ class Vu {
   void RunMessageHandlers(Conn& conn, const MessageView& msg);
   /// Gives `msg` to the expects waiting on `conn` that match it; false when none took it.
   bool WakeExpects(Conn& conn, const MessageView& msg, TimePoint now);
-  /// Keeps a message no expect took in `conn`'s inbox, dropping (and counting) the oldest
-  /// when full.
-  void KeepInInbox(Conn& conn, std::string_view payload, bool binary, TimePoint now);
+  /// Keeps a message no waiting expect took in `conn`'s inbox when a later expect of the
+  /// connection may match it, dropping (and counting) the oldest when full.
+  void KeepInInbox(Conn& conn, const MessageView& msg, TimePoint now);
   /// Settles `expect` with the oldest message of `conn`'s inbox that it matches, if any.
   bool TakeFromInbox(Conn& conn, const graph::Expect& expect);
   /// An expect matched `msg`: its ws_reply_time sample, passed check and captures.

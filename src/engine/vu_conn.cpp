@@ -181,8 +181,7 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
   TimePoint now = ctx_.scheduler->Now();
   MatchReply(conn, msg, now);
   RunMessageHandlers(conn, msg);
-  if (!WakeExpects(conn, msg, now) && conn.spec->keeps_inbox)
-    KeepInInbox(conn, payload, binary, now);
+  if (!WakeExpects(conn, msg, now) && conn.spec->keeps_inbox) KeepInInbox(conn, msg, now);
 }
 
 void Vu::MatchReply(Conn& conn, const MessageView& msg, TimePoint now) {
@@ -236,10 +235,15 @@ bool Vu::WakeExpects(Conn& conn, const MessageView& msg, TimePoint now) {
   return taken;
 }
 
-void Vu::KeepInInbox(Conn& conn, std::string_view payload, bool binary, TimePoint now) {
+void Vu::KeepInInbox(Conn& conn, const MessageView& msg, TimePoint now) {
   if (conn.spec->inbox <= 0) return;
+  EvalContext eval = Context(&conn, &msg);
+  bool wanted = false;
+  for (const graph::Matcher& matcher : conn.spec->inbox_matchers)
+    wanted = wanted || Matches(matcher, msg, eval);
+  if (!wanted) return;
   TimePoint since = conn.last_send != TimePoint{} ? conn.last_send : conn.opened_at;
-  conn.inbox.emplace_back(payload, binary, since, now);
+  conn.inbox.emplace_back(msg.text(), msg.binary(), since, now);
   if (conn.inbox.size() <= static_cast<size_t>(conn.spec->inbox)) return;
   conn.inbox.pop_front();
   RecordError(ErrorKind::kInboxOverflow,

@@ -188,6 +188,9 @@ struct Connect {
   /// Set by the compiler when an `expect` may run on these connections (in their program, or
   /// in the steps after a connect without steps): only then are untaken messages kept.
   bool keeps_inbox = false;
+  /// The matchers of those expects: a message no waiting expect takes is kept only when one
+  /// of them matches it on arrival (so unrelated traffic never fills the inbox).
+  std::vector<Matcher> inbox_matchers;
   int inbox = 1000;  ///< `inbox:` the most messages kept for expect; the oldest go first
 };
 

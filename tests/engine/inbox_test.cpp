@@ -83,12 +83,37 @@ steps:
   - expect: {match: {text: m1}, within: 100ms, name: dropped}
   - expect: {match: {text: m3}, within: 100ms, name: kept3}
   - expect: {match: {text: m5}, within: 100ms, name: kept5}
+  - expect: {match: {regex: '^m'}, within: 100ms, name: any, capture: {left: msg}}
+  - send: "left ${left}"
   - close
 )");
   EXPECT_EQ(run.Errors("inbox-overflow"), 2u) << run.DescribeErrors();
   EXPECT_EQ(run.Fails("dropped"), 1u);
   EXPECT_EQ(run.Passes("kept3"), 1u);
   EXPECT_EQ(run.Passes("kept5"), 1u);
+  EXPECT_EQ(run.Passes("any"), 1u);
+  ASSERT_EQ(run.sockets.size(), 1u);
+  EXPECT_EQ(run.Sent(0).back(), "left m4");
+}
+
+// Only what an expect of the connection may take is kept: other traffic cannot fill it.
+TEST(Inbox, MessagesNoExpectOfTheConnectionMatchesAreNotKept) {
+  ManualRun run = RunManual(R"(name: unrelated
+target: builtin:echo
+load: {vus: 1, iterations: 1}
+steps:
+  - connect: {url: /unrelated, inbox: 2}
+  - send: x1
+  - send: x2
+  - send: x3
+  - send: m1
+  - sleep: 10ms
+  - expect: {match: {text: m1}, within: 100ms, name: m1}
+  - close
+)");
+  // Four messages arrived before the expect; with inbox: 2 keeping all would overflow twice.
+  EXPECT_EQ(run.Passes("m1"), 1u);
+  EXPECT_TRUE(run.shard.errors().empty()) << run.DescribeErrors();
 }
 
 // With a 10 ms server: a is sent at 10 ms, b at 15 ms; a arrives at 20 ms and b at 25 ms,

@@ -39,6 +39,8 @@ std::string Inboxes(const std::string& steps_yaml) {
 
 TEST(InboxCompile, OnlyConnectionsAnExpectMayRunOnKeepAnInbox) {
   EXPECT_EQ(Inboxes("  - connect: /a\n  - send: x\n  - expect: {}\n"), "1");
+  EXPECT_EQ(Inboxes("  - connect: /a\n  - repeat: {times: 3, do: [{expect: {}}, {expect: {}}]}\n"),
+            "1");
   EXPECT_EQ(Inboxes("  - connect: /a\n  - send: x\n  - sleep: 1s\n"), "0");
   // The expects after the second connect run on it, not on the first.
   EXPECT_EQ(Inboxes("  - connect: /a\n  - send: x\n  - connect: /b\n  - expect: {}\n"), "01");
@@ -76,6 +78,8 @@ steps:
   EXPECT_EQ(std::get<graph::Connect>(steps[0].action).inbox, 5);
   EXPECT_EQ(std::get<graph::Connect>(steps[2].action).inbox, 1000);
   EXPECT_EQ(std::get<graph::Connect>(steps[4].action).inbox, 7);
+  EXPECT_EQ(std::get<graph::Connect>(steps[0].action).inbox_matchers.size(), 1u);
+  EXPECT_TRUE(std::get<graph::Connect>(steps[4].action).inbox_matchers.empty());
   std::string text = FormatPlan(plan, false);
   EXPECT_NE(text.find("connect /a inbox 5 (waits until open)"), std::string::npos) << text;
   EXPECT_NE(text.find("connect /b inbox 1000 (waits until open)"), std::string::npos) << text;
