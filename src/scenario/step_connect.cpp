@@ -94,7 +94,7 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
   bool ok =
       CheckKeys(ctx_, value,
                 {"url", "name", "count", "steps", "headers", "subprotocols", "timeout", "tags",
-                 "reconnect", "tls", "compression", "origin", "max-message-size", "vars"},
+                 "reconnect", "tls", "compression", "origin", "max-message-size", "inbox", "vars"},
                 "connect");
   if (auto v = value["url"]) {
     ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) &&
@@ -106,6 +106,7 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
   ok = ReadName(value, &c->name) && ok;
   if (!c->name.empty()) ctx_.connection_names.insert(c->name);
   if (auto v = value["count"]) ok = ReadInt(ctx_, v, "count", 1, &c->count) && ok;
+  if (auto v = value["inbox"]) ok = ReadInt(ctx_, v, "inbox", 0, &c->inbox) && ok;
   if (auto v = value["timeout"]) {
     ok = ReadPositiveDuration(ctx_, v, "timeout",
                               "a 0s timeout would fail every connection before it opens; leave "

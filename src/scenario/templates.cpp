@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <re2/re2.h>
+
 #include "scenario/expr_parser.h"
 
 namespace wsyaml::scenario {
@@ -614,6 +616,8 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
       // ${env...}: resolved now, so the value is literal text.
       if (json_string || escape == Escape::kNone) {
         literal(env_value);
+      } else if (escape == Escape::kRegex) {
+        AppendLiteral(re2::RE2::QuoteMeta(env_value), out);
       } else {
         AppendLiteral(env_value, out);
       }
