@@ -147,6 +147,12 @@ void RenderExpr(const Segment& seg, const EvalContext& ctx, std::string* out) {
       AppendJsonEscaped(text, out);
       return;
     }
+    case graph::Escape::kRegex: {  // an expression inside a templated regex matches literally
+      std::string text;
+      value.AppendText(&text);
+      *out += re2::RE2::QuoteMeta(text);
+      return;
+    }
     case graph::Escape::kJsonValue:
       if (value.type() == Value::Type::kText || value.type() == Value::Type::kMissing) {
         *out += '"';
