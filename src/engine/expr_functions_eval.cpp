@@ -204,11 +204,11 @@ bool Random(const graph::Expr& call, const EvalContext& ctx, Value* args, Value*
           *out = Value();
           return true;
         }
-        *out = Value::Borrow(&list[std::uniform_int_distribution<size_t>(0, list.size() - 1)(rng)]);
-        if (args[0].OwnsJson()) *out = Value::Own(out->ToJson());
+        const auto* item = &list[std::uniform_int_distribution<size_t>(0, list.size() - 1)(rng)];
+        *out = Value::ElementOf(std::move(args[0]), item);
         return true;
       }
-      *out = args[std::uniform_int_distribution<size_t>(0, call.args.size() - 1)(rng)];
+      *out = std::move(args[std::uniform_int_distribution<size_t>(0, call.args.size() - 1)(rng)]);
       return true;
     }
     default:
