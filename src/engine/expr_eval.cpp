@@ -63,7 +63,7 @@ bool Contains(const Value& item, const Value& in, bool* out) {
   }
   if (in.type() == Type::kMap) {
     if (item.type() != Type::kText) return false;
-    *out = in.json().find(item.text()) != in.json().end();
+    *out = FindKey(in.json(), item.text()) != nullptr;
     return true;
   }
   if (in.type() != Type::kList) return false;
@@ -188,8 +188,7 @@ bool Element(const Expr& e, Value&& base, const Value& key, Value* out, EvalErro
   }
   const nlohmann::json* found = nullptr;
   if (base.type() == Type::kMap && key.type() == Type::kText) {
-    auto it = base.json().find(key.text());
-    if (it != base.json().end()) found = &*it;
+    found = FindKey(base.json(), key.text());
   } else if (base.type() == Type::kList && key.type() == Type::kNumber) {
     double i = key.number();
     if (i < 0) i += static_cast<double>(base.json().size());

@@ -31,12 +31,12 @@ class Value {
   ~Value() = default;
 
   /// A bool or number.
-  static Value Bool(bool b);
-  static Value Number(double n);
+  static Value Bool(bool b) { return Value(Type::kBool, b, 0, {}); }
+  static Value Number(double n) { return Value(Type::kNumber, false, n, {}); }
   /// null.
-  static Value Null();
+  static Value Null() { return Value(Type::kNull, false, 0, {}); }
   /// Text borrowed from storage that outlives the value.
-  static Value BorrowText(std::string_view text);
+  static Value BorrowText(std::string_view text) { return Value(Type::kText, false, 0, text); }
   /// Text owned by the value.
   static Value OwnText(std::string text);
   /// A JSON value borrowed (strings, lists and maps are not copied); null = missing.
@@ -66,6 +66,9 @@ class Value {
   std::string Describe() const;
 
  private:
+  Value(Type type, bool b, double n, std::string_view text)
+      : type_(type), bool_(b), number_(n), text_(text) {}
+
   Type type_ = Type::kMissing;
   bool bool_ = false;
   double number_ = 0;

@@ -21,33 +21,6 @@ Value& Value::operator=(const Value& other) {
   return *this;
 }
 
-Value Value::Bool(bool b) {
-  Value v;
-  v.type_ = Type::kBool;
-  v.bool_ = b;
-  return v;
-}
-
-Value Value::Number(double n) {
-  Value v;
-  v.type_ = Type::kNumber;
-  v.number_ = n;
-  return v;
-}
-
-Value Value::Null() {
-  Value v;
-  v.type_ = Type::kNull;
-  return v;
-}
-
-Value Value::BorrowText(std::string_view text) {
-  Value v;
-  v.type_ = Type::kText;
-  v.text_ = text;
-  return v;
-}
-
 Value Value::OwnText(std::string text) {
   Value v;
   v.type_ = Type::kText;

@@ -213,7 +213,8 @@ std::string RandomString(int64_t n, std::mt19937_64& rng) {
 }
 
 const nlohmann::json* MessageView::Json() const {
-  if (!parsed_) {
+  if (parsed_) return json_ ? &*json_ : nullptr;
+  {
     parsed_ = true;
     if (!binary_ && !text_.empty() && (text_.front() == '{' || text_.front() == '[')) {
       nlohmann::json j = nlohmann::json::parse(text_, nullptr, /*allow_exceptions=*/false);
@@ -230,14 +231,25 @@ const nlohmann::json* MessageView::At(const graph::JsonPath& path) const {
     if (elem.index >= 0) {
       if (!node->is_array() || static_cast<size_t>(elem.index) >= node->size()) return nullptr;
       node = &(*node)[elem.index];
-    } else {
-      if (!node->is_object()) return nullptr;
-      auto it = node->find(elem.key);
-      if (it == node->end()) return nullptr;
-      node = &*it;
+    } else if (!(node = FindKey(*node, elem.key))) {
+      return nullptr;
     }
   }
   return node;
+}
+
+const nlohmann::json* FindKey(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  const auto& members = object.get_ref<const nlohmann::json::object_t&>();
+  if (members.size() > 16) {
+    auto it = members.find(key);
+    return it == members.end() ? nullptr : &it->second;
+  }
+  for (const auto& [name, value] : members)
+    if (name.size() == key.size() &&
+        std::char_traits<char>::compare(name.data(), key.data(), key.size()) == 0)
+      return &value;
+  return nullptr;
 }
 
 std::string JsonToText(const nlohmann::json& value) {

@@ -75,6 +75,10 @@ std::string RandomString(int64_t n, std::mt19937_64& rng);
 /// True when the message satisfies every part of `matcher`.
 bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx);
 
+/// The member `key` of a JSON object, or null (also when `object` is not one). Small objects
+/// (messages) are scanned by key length first: cheaper than the tree's string compares.
+const nlohmann::json* FindKey(const nlohmann::json& object, std::string_view key);
+
 /// A JSON value as template text: strings bare, everything else as compact JSON.
 std::string JsonToText(const nlohmann::json& value);
 
