@@ -5,6 +5,7 @@
 
 #include <re2/re2.h>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -86,15 +87,6 @@ std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
   switch (seg.kind) {
     case Segment::Kind::kLiteral:
       return seg.text;
-    case Segment::Kind::kVu:
-      *raw_json = true;
-      return std::to_string(ctx.vu);
-    case Segment::Kind::kConn:
-      *raw_json = true;
-      return std::to_string(ctx.conn);
-    case Segment::Kind::kIter:
-      *raw_json = true;
-      return std::to_string(ctx.iter);
     case Segment::Kind::kVar: {
       if (!ctx.vars || seg.slot < 0 || static_cast<size_t>(seg.slot) >= ctx.vars->size()) return {};
       const nlohmann::json& var = (*ctx.vars)[seg.slot];
@@ -121,7 +113,10 @@ std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
       return Call(seg, ctx, raw_json);
     case Segment::Kind::kConnProtocol:
       return std::string(ctx.protocol);
-    case Segment::Kind::kExpr:
+    case Segment::Kind::kVu:  // AppendCounter
+    case Segment::Kind::kConn:
+    case Segment::Kind::kIter:
+    case Segment::Kind::kExpr:  // RenderExpr
       break;
   }
   return {};
@@ -158,6 +153,20 @@ void RenderExpr(const Segment& seg, const EvalContext& ctx, std::string* out) {
       }
       return;
   }
+}
+
+// ${vu}, ${conn}, ${iter}: digits, the same under every escape; no string in between.
+bool AppendCounter(Segment::Kind kind, const EvalContext& ctx, std::string* out) {
+  if (kind != Segment::Kind::kVu && kind != Segment::Kind::kConn && kind != Segment::Kind::kIter)
+    return false;
+  char digits[24];
+  char* end = kind == Segment::Kind::kIter
+                  ? std::to_chars(digits, digits + sizeof digits, ctx.iter).ptr
+                  : std::to_chars(digits, digits + sizeof digits,
+                                  kind == Segment::Kind::kVu ? ctx.vu : ctx.conn)
+                        .ptr;
+  out->append(digits, end);
+  return true;
 }
 
 graph::Expr::Kind LeafKind(Segment::Kind kind) {
@@ -208,7 +217,7 @@ std::string RandomString(int64_t n, std::mt19937_64& rng) {
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string s;
   std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
-  for (int64_t i = 0; i < n && i < (1 << 20); ++i) s += kAlphabet[pick(rng)];
+  for (int64_t i = 0; i < n && i < graph::kMaxRandomString; ++i) s += kAlphabet[pick(rng)];
   return s;
 }
 
@@ -267,6 +276,7 @@ void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* ou
       RenderExpr(seg, ctx, out);
       continue;
     }
+    if (AppendCounter(seg.kind, ctx, out)) continue;
     bool raw_json = false;
     std::string value = Hole(seg, ctx, &raw_json);
     switch (seg.escape) {

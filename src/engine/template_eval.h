@@ -69,7 +69,7 @@ bool RenderValue(const graph::Template& tmpl, const EvalContext& ctx, nlohmann::
 std::mt19937_64& RngOf(const EvalContext& ctx);
 /// A version 4 UUID.
 std::string Uuid4(std::mt19937_64& rng);
-/// `n` random letters and digits (at most 1 MiB).
+/// `n` random letters and digits (at most graph::kMaxRandomString).
 std::string RandomString(int64_t n, std::mt19937_64& rng);
 
 /// True when the message satisfies every part of `matcher`.
