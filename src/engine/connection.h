@@ -33,6 +33,7 @@ enum class ErrorKind : uint8_t {
   kSend,              ///< "send": a send on a connection that cannot send
   kBackpressure,      ///< "backpressure": a send refused because the server is not reading
   kExpression,        ///< "expression": a ${...} failed at run time (a field of the wrong type)
+  kInboxOverflow,     ///< "inbox-overflow": a connection's inbox for expect was full
 };
 
 /// The user-visible name of `kind` ("closed-abnormally").
@@ -64,6 +65,8 @@ constexpr const char* ErrorKindName(ErrorKind kind) {
       return "backpressure";
     case ErrorKind::kExpression:
       return "expression";
+    case ErrorKind::kInboxOverflow:
+      return "inbox-overflow";
   }
   return "unknown";
 }

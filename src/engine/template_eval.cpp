@@ -1,6 +1,7 @@
 #include "engine/template_eval.h"
 
 #include "engine/expr_eval.h"
+#include "engine/regex_eval.h"
 #include "graph/json_escape.h"
 
 #include <re2/re2.h>
@@ -139,6 +140,12 @@ void RenderExpr(const Segment& seg, const EvalContext& ctx, std::string* out) {
       std::string text;
       value.AppendText(&text);
       AppendJsonEscaped(text, out);
+      return;
+    }
+    case graph::Escape::kRegex: {  // inserted values match literally
+      std::string text;
+      value.AppendText(&text);
+      *out += re2::RE2::QuoteMeta(text);
       return;
     }
     case graph::Escape::kJsonValue:
@@ -286,6 +293,9 @@ void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* ou
       case graph::Escape::kJsonString:
         AppendJsonEscaped(value, out);
         break;
+      case graph::Escape::kRegex:
+        *out += re2::RE2::QuoteMeta(value);
+        break;
       case graph::Escape::kJsonValue:
         if ((raw_json && !value.empty()) || LooksLikeJsonNumber(value)) {
           *out += value;
@@ -338,12 +348,8 @@ bool Matches(const graph::Matcher& matcher, const MessageView& message, const Ev
   if (matcher.text && message.text() != Render(*matcher.text, ctx)) return false;
   if (matcher.contains && message.text().find(Render(*matcher.contains, ctx)) == std::string::npos)
     return false;
-  if (matcher.regex) {
-    std::string_view text = message.text();
-    // RE2 runs in time linear in the text, without recursion: no message can hang or crash it.
-    if (!re2::RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *matcher.regex))
-      return false;
-  }
+  if ((matcher.regex || matcher.regex_template) && !RegexFound(matcher, message.text(), ctx))
+    return false;
   if (matcher.has_json) {
     const nlohmann::json* root = message.Json();
     if (!root) return false;

@@ -103,7 +103,16 @@ class Vu {
   /// Settles the first pending reply of `conn` that `msg` matches.
   void MatchReply(Conn& conn, const MessageView& msg, TimePoint now);
   void RunMessageHandlers(Conn& conn, const MessageView& msg);
-  void WakeExpects(Conn& conn, const MessageView& msg, TimePoint now);
+  /// Gives `msg` to the expects waiting on `conn` that match it; false when none took it.
+  bool WakeExpects(Conn& conn, const MessageView& msg, TimePoint now);
+  /// Keeps a message no waiting expect took in `conn`'s inbox when a later expect of the
+  /// connection may match it, dropping (and counting) the oldest when full.
+  void KeepInInbox(Conn& conn, const MessageView& msg, TimePoint now);
+  /// Settles `expect` with the oldest message of `conn`'s inbox that it matches, if any.
+  bool TakeFromInbox(Conn& conn, const graph::Expect& expect);
+  /// An expect matched `msg`: its ws_reply_time sample, passed check and captures.
+  void PassExpect(Conn& conn, const graph::Expect& expect, const MessageView& msg,
+                  std::chrono::nanoseconds reply_time);
   /// Stores what `captures` take from `msg` in their variables (absent values: empty).
   void Capture(const std::vector<graph::Capture>& captures, const MessageView& msg);
   void HandleClose(Conn& conn, int code, const std::string& reason, bool clean);

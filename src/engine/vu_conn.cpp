@@ -5,6 +5,7 @@
 #include <chrono>
 #include <utility>
 
+#include "engine/regex_eval.h"
 #include "engine/vu.h"
 #include "engine/vu_internal.h"
 
@@ -63,6 +64,7 @@ void Vu::OpenConn(Conn& conn) {
   conn.state = Conn::State::kConnecting;
   conn.handlers.clear();
   conn.protocol.clear();
+  conn.inbox.clear();
   RegisterEarlyErrorHandlers(conn);
   EvalContext eval = Context(&conn);
   if (!conn.spec->templated_tags.empty()) {
@@ -179,7 +181,7 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
   TimePoint now = ctx_.scheduler->Now();
   MatchReply(conn, msg, now);
   RunMessageHandlers(conn, msg);
-  WakeExpects(conn, msg, now);
+  if (!WakeExpects(conn, msg, now) && conn.spec->keeps_inbox) KeepInInbox(conn, msg, now);
 }
 
 void Vu::MatchReply(Conn& conn, const MessageView& msg, TimePoint now) {
@@ -216,26 +218,67 @@ void Vu::RunMessageHandlers(Conn& conn, const MessageView& msg) {
   }
 }
 
-void Vu::WakeExpects(Conn& conn, const MessageView& msg, TimePoint now) {
+bool Vu::WakeExpects(Conn& conn, const MessageView& msg, TimePoint now) {
+  if (conn.waiters.empty()) return false;
+  bool taken = false;
   std::vector<Fiber*> waiters = conn.waiters;
   for (Fiber* fiber : waiters) {
     if (fiber->wait != Fiber::Wait::kExpect || fiber->conn != &conn) continue;
     if (!Matches(fiber->expect->match, msg, Context(&conn, &msg))) continue;
-    TimePoint since = std::max(fiber->expect_since, conn.last_send);
-    if (conn.last_send != TimePoint{} && conn.last_send <= fiber->expect_since)
-      since = conn.last_send;
-    uint32_t tags = ctx_.TagsFor(fiber->expect, scenario_, conn.spec->tags, fiber->expect->name);
-    ctx_.shard->Record(MetricId::kWsReplyTime, now - since, tags);
-    Check(fiber->expect->name, true, {});
-    Capture(fiber->expect->captures, msg);
+    // From the latest send on the connection, or the start of the expect when none.
+    TimePoint since = conn.last_send != TimePoint{} ? conn.last_send : fiber->expect_since;
+    PassExpect(conn, *fiber->expect, msg, now - since);
+    taken = true;
     fiber->wait = Fiber::Wait::kNone;
     Resume(*fiber);
   }
+  return taken;
+}
+
+void Vu::KeepInInbox(Conn& conn, const MessageView& msg, TimePoint now) {
+  if (conn.spec->inbox <= 0) return;
+  EvalContext eval = Context(&conn, &msg);
+  bool wanted = false;
+  for (const graph::Matcher& matcher : conn.spec->inbox_matchers)
+    wanted = wanted || Matches(matcher, msg, eval);
+  if (!wanted) return;
+  TimePoint since = conn.last_send != TimePoint{} ? conn.last_send : conn.opened_at;
+  conn.inbox.emplace_back(msg.text(), msg.binary(), since, now);
+  if (conn.inbox.size() <= static_cast<size_t>(conn.spec->inbox)) return;
+  conn.inbox.pop_front();
+  RecordError(ErrorKind::kInboxOverflow,
+              "inbox full: the oldest message no expect took was dropped (inbox: " +
+                  std::to_string(conn.spec->inbox) + ")",
+              conn.tags);
+}
+
+bool Vu::TakeFromInbox(Conn& conn, const graph::Expect& expect) {
+  EvalContext eval = Context(&conn);
+  for (auto it = conn.inbox.begin(); it != conn.inbox.end(); ++it) {
+    eval.msg = &it->view;
+    if (!Matches(expect.match, it->view, eval)) continue;
+    PassExpect(conn, expect, it->view, it->arrived - it->since);
+    conn.inbox.erase(it);
+    return true;
+  }
+  return false;
+}
+
+void Vu::PassExpect(Conn& conn, const graph::Expect& expect, const MessageView& msg,
+                    std::chrono::nanoseconds reply_time) {
+  uint32_t tags = ctx_.TagsFor(&expect, scenario_, conn.spec->tags, expect.name);
+  ctx_.shard->Record(MetricId::kWsReplyTime, reply_time, tags);
+  Check(expect.name, true, {});
+  Capture(expect.captures, msg);
 }
 
 void Vu::Capture(const std::vector<graph::Capture>& captures, const MessageView& msg) {
   for (const graph::Capture& capture : captures) {
     if (capture.slot < 0 || static_cast<size_t>(capture.slot) >= vars_.size()) continue;
+    if (capture.regex) {
+      vars_[capture.slot] = RegexGroup(*capture.regex, capture.group, msg.text());
+      continue;
+    }
     if (capture.path.empty()) {
       vars_[capture.slot] = std::string(msg.text());
       continue;

@@ -30,6 +30,20 @@ struct Vu::PendingReply {
   uint32_t tags = 0;
 };
 
+/// A message kept for a later `expect` (Conn::inbox). Its MessageView points into `text`, so
+/// an entry never moves: it lives in a std::list node.
+struct InboxMessage {
+  InboxMessage(std::string_view payload, bool binary, TimePoint since, TimePoint arrived)
+      : text(payload), since(since), arrived(arrived), view(text, binary) {}
+  InboxMessage(const InboxMessage&) = delete;
+  InboxMessage& operator=(const InboxMessage&) = delete;
+
+  std::string text;
+  TimePoint since;    ///< the latest send before it arrived (else the open): ws_reply_time's start
+  TimePoint arrived;  ///< when it arrived
+  MessageView view;   ///< over `text`; its parsed JSON is kept across expects
+};
+
 /// A step list being executed, which may wait (main steps, a connection's program).
 struct Vu::Fiber {
   struct Frame {
@@ -123,6 +137,9 @@ struct Vu::Conn : ConnectionListener {
   std::vector<std::pair<TimePoint, uint32_t>> pings;
   std::unique_ptr<Fiber> program;  ///< the connection's own steps (asynchronous connect)
   std::vector<Fiber*> waiters;     ///< fibers waiting on this connection
+  /// Messages no expect has taken yet, oldest first, at most spec->inbox; kept only when
+  /// spec->keeps_inbox (an expect may run on this connection), emptied on (re)connect.
+  std::list<InboxMessage> inbox;
 };
 
 }  // namespace wsyaml::engine

@@ -40,6 +40,7 @@ enum class Escape {
   kNone,        ///< as is (plain text frames, URLs, log lines)
   kJsonString,  ///< escaped for the inside of a JSON string literal
   kJsonValue,   ///< a whole JSON leaf: a number stays bare, anything else becomes a quoted string
+  kRegex,       ///< RE2::QuoteMeta'd, so an inserted value matches literally inside a regex
 };
 
 struct Template;
@@ -104,15 +105,23 @@ struct Matcher {
   std::optional<Template> contains;       ///< the text contains this
   std::shared_ptr<const re2::RE2> regex;  ///< RE2 syntax (linear time); searched in the text
   std::string regex_source;               ///< for plan and error messages
-  std::vector<JsonLeaf> json;             ///< subset match; non-JSON messages never match
-  bool has_json = false;                  ///< a json matcher was given (even `{}`)
-  std::optional<bool> binary;             ///< frame type must be binary (true) or text
+  /// A regex with `${...}` holes (Escape::kRegex): rendered and compiled per use; `regex` is
+  /// then null. A pattern without holes is compiled once, into `regex`.
+  std::optional<Template> regex_template;
+  std::vector<JsonLeaf> json;  ///< subset match; non-JSON messages never match
+  bool has_json = false;       ///< a json matcher was given (even `{}`)
+  std::optional<bool> binary;  ///< frame type must be binary (true) or text
 };
 
-/// Store a field of the matching message in a variable slot.
+/// Store a field of the matching message, or a group of a regex found in its text, in a
+/// variable slot.
 struct Capture {
   int slot = -1;
-  JsonPath path;  ///< empty = the whole message text
+  JsonPath path;  ///< empty = the whole message text (unless `regex` is set)
+  /// Set: search the message text and store group `group` (empty text when not found).
+  std::shared_ptr<const re2::RE2> regex{};
+  int group = 1;               ///< regex: 0 = the whole match, N = the Nth group
+  std::string regex_source{};  ///< regex: as written, for plan
 };
 
 /// `measure: {since: msg.path, name}` on on-message: ws_delivery_time = now - timestamp.
@@ -169,6 +178,13 @@ struct Connect {
   /// Largest message accepted; a bigger one closes the connection (1009) and counts as an
   /// error of kind protocol. 0 = the library's default (32 MB).
   size_t max_message_size = 0;
+  /// Set by the compiler when an `expect` may run on these connections (in their program, or
+  /// in the steps after a connect without steps): only then are untaken messages kept.
+  bool keeps_inbox = false;
+  /// The matchers of those expects: a message no waiting expect takes is kept only when one
+  /// of them matches it on arrival (so unrelated traffic never fills the inbox).
+  std::vector<Matcher> inbox_matchers;
+  int inbox = 1000;  ///< `inbox:` the most messages kept for expect; the oldest go first
 };
 
 /// Sends one message on the current connection (or `to` a named one).

@@ -10,8 +10,11 @@
 
 namespace wsyaml::run {
 
-Progress::Progress(const graph::TestPlan& plan, const engine::LiveCounters& live, bool quiet)
-    : live_(live), quiet_(quiet), tty_(isatty(STDERR_FILENO) == 1), total_s_(0) {
+ProgressOutput StderrProgressOutput() { return {&std::cerr, isatty(STDERR_FILENO) == 1}; }
+
+Progress::Progress(const graph::TestPlan& plan, const engine::LiveCounters& live, bool quiet,
+                   ProgressOutput output)
+    : live_(live), quiet_(quiet), output_(output), total_s_(0) {
   for (const auto& scenario : plan.scenarios)
     total_s_ = std::max(total_s_, scenario.load.duration.count() / 1e6);
 }
@@ -25,7 +28,7 @@ void Progress::Tick(std::chrono::milliseconds elapsed, const metrics::Shard&) {
   last_sent_ = sent;
   last_received_ = received;
   last_elapsed_s_ = now_s;
-  if (!tty_ && now_s - last_printed_s_ < 10) return;
+  if (!output_.terminal && now_s - last_printed_s_ < 10) return;
   last_printed_s_ = now_s;
   char line[256];
   std::snprintf(line, sizeof line,
@@ -33,17 +36,18 @@ void Progress::Tick(std::chrono::milliseconds elapsed, const metrics::Shard&) {
                 now_s, total_s_, static_cast<long long>(live_.vus.load()),
                 static_cast<long long>(live_.open_sockets.load()), out_rate, in_rate,
                 static_cast<long long>(live_.errors.load()));
-  if (tty_) {
-    std::fprintf(stderr, "\r\033[K%s", line);
+  std::ostream& out = *output_.stream;
+  if (output_.terminal) {
+    out << "\r\033[K" << line;
   } else {
-    std::fprintf(stderr, "%s\n", line);
+    out << line << '\n';
   }
-  std::fflush(stderr);
+  out.flush();
   printed_ = true;
 }
 
 void Progress::Done() {
-  if (printed_ && tty_) std::fprintf(stderr, "\r\033[K");
+  if (printed_ && output_.terminal) *output_.stream << "\r\033[K" << std::flush;
 }
 
 AbortWatch::AbortWatch(const graph::TestPlan& plan) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <ostream>
 #include <vector>
 
 #include "engine/worker_context.h"
@@ -12,11 +13,22 @@
 
 namespace wsyaml::run {
 
+/// Where the status line goes: rewritten in place on a terminal, one line per 10 s in a log.
+struct ProgressOutput {
+  std::ostream* stream;
+  bool terminal;
+};
+
+/// Standard error, a terminal when isatty says so.
+ProgressOutput StderrProgressOutput();
+
 /// The live status line: refreshed every second on a terminal, every 10 s otherwise.
 class Progress {
  public:
-  Progress(const graph::TestPlan& plan, const engine::LiveCounters& live, bool quiet);
-  /// Called once a second by the engine's coordinator.
+  Progress(const graph::TestPlan& plan, const engine::LiveCounters& live, bool quiet,
+           ProgressOutput output = StderrProgressOutput());
+  /// Called once a second by the engine's coordinator; `elapsed` is the run's clock, so the
+  /// cadence follows it and not the wall clock.
   void Tick(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative);
   /// Ends the line.
   void Done();
@@ -24,7 +36,7 @@ class Progress {
  private:
   const engine::LiveCounters& live_;
   bool quiet_;
-  bool tty_;
+  ProgressOutput output_;
   double total_s_;
   int64_t last_sent_ = 0;
   int64_t last_received_ = 0;

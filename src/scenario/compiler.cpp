@@ -5,6 +5,7 @@
 
 #include "scenario/context.h"
 #include "scenario/expr_values.h"
+#include "scenario/inbox_analysis.h"
 #include "scenario/literal_checks.h"
 #include "scenario/sections.h"
 #include "scenario/step_compiler.h"
@@ -125,6 +126,7 @@ graph::Scenario CompileScenario(Context& ctx, const std::string& name, const YAM
   if (auto v = node["steps"]) {
     StepCompiler steps(ctx);
     steps.CompileList(v, StepScope{}, &scenario.steps);
+    MarkInboxes(&scenario.steps);
   } else {
     ctx.reporter.Error(Pos(node), "scenario '" + name + "' has no steps", "add steps: [...]");
   }

@@ -1,4 +1,4 @@
-// `match:` (text, contains, regex, json subset, binary) and `capture:`.
+// `match:` (text, contains, regex, json subset, binary) and `capture:` (JSON paths, regexes).
 #include <re2/re2.h>
 #include <set>
 
@@ -44,26 +44,91 @@ bool FlattenJson(Context& ctx, const YAML::Node& map, const graph::JsonPath& pre
   return ok;
 }
 
-bool CompileRegex(Context& ctx, const YAML::Node& node, graph::Matcher* out) {
-  std::string source;
-  if (!ReadString(ctx, node, "regex", &source)) return false;
+// Compiles `source`, or reports why not at `node` and returns null.
+std::shared_ptr<const re2::RE2> NewRegex(Context& ctx, const YAML::Node& node,
+                                         const std::string& source) {
   re2::RE2::Options options;
   options.set_log_errors(false);
   auto regex = std::make_shared<const re2::RE2>(source, options);
-  if (!regex->ok()) {
-    std::string hint = "regexes use RE2 syntax; quote the pattern with '...' in YAML";
-    if (regex->error_code() == re2::RE2::ErrorBadPerlOp ||
-        regex->error_code() == re2::RE2::ErrorBadEscape) {
-      hint =
-          "RE2 has no backreferences (\\1) and no lookaround ((?=...), (?!...), (?<=...)), so "
-          "that no pattern can hang a run; match the parts with separate matchers instead";
+  if (regex->ok()) return regex;
+  std::string hint = "regexes use RE2 syntax; quote the pattern with '...' in YAML";
+  if (regex->error_code() == re2::RE2::ErrorBadPerlOp ||
+      regex->error_code() == re2::RE2::ErrorBadEscape) {
+    hint =
+        "RE2 has no backreferences (\\1) and no lookaround ((?=...), (?!...), (?<=...)), so "
+        "that no pattern can hang a run; match the parts with separate matchers instead";
+  }
+  ctx.reporter.Error(Pos(node), "regex does not compile: " + regex->error(), hint);
+  return nullptr;
+}
+
+// A `regex` matcher. With `${...}` holes it stays a template (each value QuoteMeta'd at run
+// time); it is checked now with every hole standing for a literal "x".
+bool CompileRegex(Context& ctx, const YAML::Node& node, const TemplateScope& scope,
+                  graph::Matcher* out) {
+  graph::Template pattern;
+  if (!ReadTemplate(ctx, node, "regex", graph::Escape::kRegex, scope, &pattern)) return false;
+  std::string probe;
+  for (const graph::Segment& segment : pattern.segments)
+    probe += segment.kind == graph::Segment::Kind::kLiteral ? segment.text : "x";
+  std::shared_ptr<const re2::RE2> regex = NewRegex(ctx, node, probe);
+  if (!regex) return false;
+  out->regex_source = node.Scalar();
+  if (pattern.IsConstant()) {
+    out->regex = std::move(regex);
+  } else {
+    out->regex_template = std::move(pattern);
+  }
+  return true;
+}
+
+// `group:` of a regex capture: a number, or the name of a (?P<name>...) group.
+bool ReadGroup(Context& ctx, const YAML::Node& node, graph::Capture* out) {
+  std::string text = node.IsScalar() ? node.Scalar() : "";
+  bool digits =
+      !text.empty() && text.size() < 6 && text.find_first_not_of("0123456789") == std::string::npos;
+  if (digits) {
+    out->group = std::stoi(text);
+  } else {
+    const auto& named = out->regex->NamedCapturingGroups();
+    auto it = named.find(text);
+    if (it == named.end()) {
+      ctx.reporter.Error(Pos(node), "the regex has no group named '" + text + "'",
+                         "name a group with (?P<name>...), or give its number, e.g. group: 2");
+      return false;
     }
-    ctx.reporter.Error(Pos(node), "regex does not compile: " + regex->error(), hint);
+    out->group = it->second;
+  }
+  int groups = out->regex->NumberOfCapturingGroups();
+  if (out->group <= groups) return true;
+  ctx.reporter.Error(Pos(node),
+                     "the regex has " + std::to_string(groups) + " group(s), so group " +
+                         std::to_string(out->group) + " does not exist",
+                     "group 0 is the whole match; groups are numbered by their '(' from the left");
+  return false;
+}
+
+// `NAME: {regex: '...', group: N|name}`: a group of the first match in the message text.
+bool CompileRegexCapture(Context& ctx, const YAML::Node& node, graph::Capture* out) {
+  bool ok = CheckKeys(ctx, node, {"regex", "group"}, "capture");
+  YAML::Node pattern = node["regex"];
+  if (!pattern) {
+    ctx.reporter.Error(Pos(node), "a capture mapping needs a regex",
+                       "e.g. capture: {order: {regex: 'order=(\\d+)'}}, or a path: {id: msg.id}");
     return false;
   }
-  out->regex = std::move(regex);
-  out->regex_source = std::move(source);
-  return true;
+  std::string source;
+  if (!ReadString(ctx, pattern, "capture regex", &source)) return false;
+  out->regex = NewRegex(ctx, pattern, source);
+  if (!out->regex) return false;
+  out->regex_source = source;
+  if (auto g = node["group"]) return ReadGroup(ctx, g, out) && ok;
+  if (out->regex->NumberOfCapturingGroups() == 0) {
+    ctx.reporter.Error(Pos(pattern), "the capture regex has no group to store",
+                       "put the part to store in (...), or add group: 0 for the whole match");
+    return false;
+  }
+  return ok;
 }
 
 }  // namespace
@@ -84,7 +149,7 @@ bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& s
     out->contains.emplace();
     ok = ReadTemplate(ctx, v, "match contains", graph::Escape::kNone, scope, &*out->contains) && ok;
   }
-  if (auto v = node["regex"]) ok = CompileRegex(ctx, v, out) && ok;
+  if (auto v = node["regex"]) ok = CompileRegex(ctx, v, scope, out) && ok;
   if (auto v = node["json"]) {
     out->has_json = true;
     if (v.IsNull()) {
@@ -108,8 +173,8 @@ bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& s
 
 bool CompileCaptures(Context& ctx, const YAML::Node& node, std::vector<graph::Capture>* out) {
   if (!node.IsMap()) {
-    return WrongType(ctx, node, "capture", "a mapping of NAME: msg.path",
-                     "e.g. capture: {user_id: msg.user.id}");
+    return WrongType(ctx, node, "capture", "a mapping of NAME: msg.path or NAME: {regex: ...}",
+                     "e.g. capture: {user_id: msg.user.id, order: {regex: 'order=(\\d+)'}}");
   }
   bool ok = true;
   std::set<std::string> seen;
@@ -124,7 +189,12 @@ bool CompileCaptures(Context& ctx, const YAML::Node& node, std::vector<graph::Ca
     capture.slot = ctx.Slot(key.Scalar());
     std::string text;
     std::string error;
-    if (!ReadString(ctx, it->second, "capture " + key.Scalar(), &text)) {
+    if (it->second.IsMap()) {
+      if (CompileRegexCapture(ctx, it->second, &capture))
+        out->push_back(std::move(capture));
+      else
+        ok = false;
+    } else if (!ReadString(ctx, it->second, "capture " + key.Scalar(), &text)) {
       ok = false;
     } else if (!ParseMsgPath(text, &capture.path, &error)) {
       ctx.reporter.Error(Pos(it->second), error);

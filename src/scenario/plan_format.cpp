@@ -81,6 +81,19 @@ std::string Matcher(const graph::Matcher& m, const graph::TestPlan& plan) {
   return out;
 }
 
+std::string Captures(const std::vector<graph::Capture>& captures, const graph::TestPlan& plan) {
+  std::string out;
+  for (const auto& c : captures) {
+    out += " capture " + plan.var_names[c.slot] + "=";
+    if (c.regex)
+      out += "regex/" + c.regex_source + "/" +
+             (c.group != 1 ? " group " + std::to_string(c.group) : "");
+    else
+      out += "msg" + PathSource(c.path);
+  }
+  return out;
+}
+
 // One step: its one-line description and its nested step lists.
 struct Node {
   std::string label;
@@ -113,6 +126,7 @@ struct Describer {
     if (c.reconnect.max > 0)
       node.label +=
           " reconnect " + std::to_string(c.reconnect.max) + "x " + Range(c.reconnect.backoff);
+    if (c.keeps_inbox) node.label += " inbox " + std::to_string(c.inbox);
     node.label += c.has_steps ? " (async)" : " (waits until open)";
     if (c.has_steps) node.children.emplace_back("on open", &c.steps);
   }
@@ -127,8 +141,7 @@ struct Describer {
   void operator()(const graph::OnMessage& h) {
     node.label = std::string("on-message") + Named(h.name) + (h.once ? " once" : "") + " " +
                  Matcher(h.match, plan);
-    for (const auto& c : h.captures)
-      node.label += " capture " + plan.var_names[c.slot] + "=msg" + PathSource(c.path);
+    node.label += Captures(h.captures, plan);
     if (h.measure) node.label += " measure since msg" + PathSource(h.measure->since);
     node.children.emplace_back("do", &h.body);
   }
@@ -159,8 +172,7 @@ struct Describer {
   void operator()(const graph::Expect& e) {
     node.label = "expect '" + e.name + "' within " + FormatDuration(e.within) + ": " +
                  Matcher(e.match, plan);
-    for (const auto& c : e.captures)
-      node.label += " capture " + plan.var_names[c.slot] + "=msg" + PathSource(c.path);
+    node.label += Captures(e.captures, plan);
   }
   void operator()(const graph::Sleep& s) { node.label = "sleep " + Range(s.duration); }
   void operator()(const graph::Wait& w) {

@@ -90,10 +90,11 @@ bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const
 
 bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scope,
                                   graph::Connect* c) {
-  bool ok = CheckKeys(ctx_, value,
-                      {"url", "name", "count", "steps", "headers", "subprotocols", "timeout",
-                       "tags", "reconnect", "tls", "compression", "origin", "max-message-size"},
-                      "connect");
+  bool ok =
+      CheckKeys(ctx_, value,
+                {"url", "name", "count", "steps", "headers", "subprotocols", "timeout", "tags",
+                 "reconnect", "tls", "compression", "origin", "max-message-size", "inbox"},
+                "connect");
   if (auto v = value["url"]) {
     ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) &&
          CheckUrl(ctx_, v, c->url, "url") && ok;
@@ -104,6 +105,7 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
   ok = ReadName(value, &c->name) && ok;
   if (!c->name.empty()) ctx_.connection_names.insert(c->name);
   if (auto v = value["count"]) ok = ReadInt(ctx_, v, "count", 1, &c->count) && ok;
+  if (auto v = value["inbox"]) ok = ReadInt(ctx_, v, "inbox", 0, &c->inbox) && ok;
   if (auto v = value["timeout"]) {
     ok = ReadPositiveDuration(ctx_, v, "timeout",
                               "a 0s timeout would fail every connection before it opens; leave "

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <re2/re2.h>
+
 #include "scenario/template_holes.h"
 
 namespace wsyaml::scenario {
@@ -180,6 +182,8 @@ bool AppendTemplate(Context& ctx, std::string_view text, ScalarPos where, bool j
       // ${env...}: resolved now, so the value is literal text.
       if (json_string || escape == Escape::kNone) {
         literal(env_value);
+      } else if (escape == Escape::kRegex) {
+        AppendLiteral(re2::RE2::QuoteMeta(env_value), out);
       } else {
         AppendLiteral(env_value, out);
       }

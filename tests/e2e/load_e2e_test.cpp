@@ -61,7 +61,7 @@ load: {vus: 3, duration: 1m, ramp-up: 0s}
 steps:
   - connect: /
   - log: "started ${vu}"
-  - sleep: 2s
+  - sleep: 1s
   - close
 )");
   std::string json = TempDir() + "/short.json";
@@ -88,7 +88,7 @@ TEST(ScaleEndToEnd, WorkerProcessesMergeExactlyIntoOneSummary) {
   std::string json = TempDir() + "/procs.json";
   ProcessResult p =
       RunProcess({WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--procs", "3",
-                  "--vus", "6", "--duration", "2s", "--target",
+                  "--vus", "6", "--iterations", "2", "--target",
                   "ws://127.0.0.1:" + std::to_string(server.port()), "--out", "json=" + json},
                  60s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
@@ -102,7 +102,7 @@ TEST(ScaleEndToEnd, WorkerProcessesMergeExactlyIntoOneSummary) {
             seen["connections"].get<double>());
   EXPECT_EQ(result.shard.checks().at("echo-text").passes,
             CounterTotal(result, metrics::MetricId::kIterations));
-  EXPECT_GT(CounterTotal(result, metrics::MetricId::kIterations), 6);
+  EXPECT_EQ(CounterTotal(result, metrics::MetricId::kIterations), 12);
   EXPECT_NE(p.out.find("vus_max.......................: 6"), std::string::npos) << p.out;
 }
 

@@ -123,15 +123,20 @@ steps:
   - connect: /
   - send: hi
   - expect: {match: {text: hi}, within: 2s, name: echo}
+  - log: "checked"
   - sleep: 100ms
   - close
 thresholds:
   checks: ["rate == 1"]
 )");
+  // Ctrl-C once a check has passed.
+  auto checked = [](const ProcessResult& so_far) {
+    return so_far.err.find("checked\n") != std::string::npos;
+  };
   ProcessResult p =
       RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + dir + "/r.json", "--junit",
                   dir + "/j.xml", "--report", dir + "/r.html"},
-                 40s, {}, {{1500ms, SIGINT}});
+                 40s, {}, {{0ms, SIGINT, checked}});
   ASSERT_EQ(p.exit_code, 4) << p.out << p.err;
   EXPECT_NE(p.out.find("✗ interrupted: the run was stopped"), std::string::npos) << p.out;
   metrics::Result result;

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstring>
@@ -16,25 +17,45 @@
 namespace wsyaml::testing {
 namespace {
 
+// argv and the environment are built before fork: tests start children from several threads
+// at once, and a forked child must not allocate (another thread may hold the allocator's lock).
+std::vector<std::string> ChildEnvironment(const std::vector<std::string>& extra_env) {
+  std::vector<std::string> env;
+  auto name_of = [](const std::string& kv) { return kv.substr(0, kv.find('=')); };
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    bool replaced = false;
+    for (const auto& extra : extra_env) replaced = replaced || name_of(extra) == name_of(kv);
+    if (!replaced) env.push_back(kv);
+  }
+  env.insert(env.end(), extra_env.begin(), extra_env.end());
+  return env;
+}
+
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (const auto& s : strings) pointers.push_back(const_cast<char*>(s.c_str()));
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+// With `err_to` >= 0 the child's stderr is that descriptor instead of a pipe (*err_fd = -1).
 pid_t Spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-            int* out_fd, int* err_fd) {
-  int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return -1;
+            int* out_fd, int* err_fd, int err_to = -1) {
+  std::vector<std::string> env = ChildEnvironment(extra_env);
+  std::vector<char*> argv = CStrings(args), envp = CStrings(env);
+  int out_pipe[2], err_pipe[2] = {-1, -1};
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return -1;
+  if (err_to < 0 && pipe2(err_pipe, O_CLOEXEC) != 0) return -1;
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    for (const auto& kv : extra_env) putenv(strdup(kv.c_str()));
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
+    dup2(err_to >= 0 ? err_to : err_pipe[1], 2);
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out_pipe[1]);
-  close(err_pipe[1]);
+  if (err_pipe[1] >= 0) close(err_pipe[1]);
   *out_fd = out_pipe[0];
   *err_fd = err_pipe[0];
   return pid;
@@ -47,15 +68,11 @@ bool Drain(int fd, std::string* into) {
   return n > 0;
 }
 
-}  // namespace
-
-ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seconds limit,
-                         const std::vector<std::string>& extra_env,
-                         std::vector<TimedSignal> signals) {
+// Reads the child's output until it closes both, sending `signals` on the way; kills it at
+// `limit`.
+ProcessResult Collect(pid_t pid, int out_fd, int err_fd, std::chrono::seconds limit,
+                      std::vector<TimedSignal> signals) {
   ProcessResult result;
-  int out_fd = -1, err_fd = -1;
-  pid_t pid = Spawn(args, extra_env, &out_fd, &err_fd);
-  if (pid < 0) return result;
   auto started = std::chrono::steady_clock::now();
   auto deadline = started + limit;
   auto last_signal = started;
@@ -81,8 +98,11 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
     // A pending condition is checked every millisecond.
     int64_t wait_ms = !signals.empty() && signals.front().when ? 1 : 50;
     if (poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), wait_ms))) < 0) continue;
-    if (out_open && (fds[0].revents & (POLLIN | POLLHUP))) out_open = Drain(out_fd, &result.out);
-    if (err_open && (fds[1].revents & (POLLIN | POLLHUP))) err_open = Drain(err_fd, &result.err);
+    // POLLERR: a terminal's master side once the child has closed it.
+    if (out_open && (fds[0].revents & (POLLIN | POLLHUP | POLLERR)))
+      out_open = Drain(out_fd, &result.out);
+    if (err_open && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+      err_open = Drain(err_fd, &result.err);
   }
   close(out_fd);
   close(err_fd);
@@ -90,6 +110,35 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
   waitpid(pid, &status, 0);
   if (!result.timed_out && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   return result;
+}
+
+}  // namespace
+
+ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seconds limit,
+                         const std::vector<std::string>& extra_env,
+                         std::vector<TimedSignal> signals) {
+  int out_fd = -1, err_fd = -1;
+  pid_t pid = Spawn(args, extra_env, &out_fd, &err_fd);
+  if (pid < 0) return {};
+  return Collect(pid, out_fd, err_fd, limit, std::move(signals));
+}
+
+ProcessResult RunOnTerminal(const std::vector<std::string>& args, std::chrono::seconds limit,
+                            std::vector<TimedSignal> signals) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) return {};
+  int terminal = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (terminal < 0) return {};
+  // Raw: what the child writes arrives as written ('\n' not turned into "\r\n").
+  termios mode{};
+  tcgetattr(terminal, &mode);
+  cfmakeraw(&mode);
+  tcsetattr(terminal, TCSANOW, &mode);
+  int out_fd = -1, unused = -1;
+  pid_t pid = Spawn(args, {}, &out_fd, &unused, terminal);
+  close(terminal);
+  if (pid < 0) return {};
+  return Collect(pid, out_fd, master, limit, std::move(signals));
 }
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args) {

@@ -35,6 +35,11 @@ ProcessResult RunProcess(const std::vector<std::string>& args, std::chrono::seco
                          const std::vector<std::string>& extra_env = {},
                          std::vector<TimedSignal> signals = {});
 
+/// Runs `args` like RunProcess with its stderr on a pseudo-terminal (raw mode): `err` is what
+/// the child wrote to the terminal.
+ProcessResult RunOnTerminal(const std::vector<std::string>& args, std::chrono::seconds limit,
+                            std::vector<TimedSignal> signals = {});
+
 /// Writes `text` to a new file `name` in a fresh temporary directory; returns its path.
 std::string WriteTempFile(const std::string& name, const std::string& text);
 

@@ -1,6 +1,11 @@
 // Protocol limits and the progress line, end to end against the built-in echo server.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <atomic>
+#include <future>
+
+#include "background_run.h"
 #include "process_util.h"
 
 namespace wsyaml::testing {
@@ -33,10 +38,18 @@ steps:
   EXPECT_EQ(errors.count("closed-abnormally"), 0u);
 }
 
-TEST(ProtocolEndToEnd, ProgressLineEveryTenSecondsWhenNotATerminal) {
+// The cadence (every second on a terminal, every 10 s in a log, nothing when quiet) is tested
+// on the run's clock in tests/run/progress_test.cpp; here the real binary on a real terminal
+// shows the line once its first tick comes, and -q keeps it away.
+struct TerminalRuns {
+  ProcessResult shown;  ///< without -q: stopped once its line was shown
+  ProcessResult quiet;  ///< with -q: stopped a second after that
+};
+
+TerminalRuns RunBothOnTerminals() {
   std::string file = WriteTempFile("progress.yaml", R"(name: progress
 target: builtin:echo
-load: {vus: 2, duration: 11s}
+load: {vus: 2, duration: 30s, ramp-up: 0s}
 steps:
   - connect: /
   - send: hi
@@ -44,17 +57,38 @@ steps:
   - sleep: 100ms
   - close
 )");
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file}, 40s);
-  EXPECT_EQ(p.exit_code, 0) << p.err;
-  size_t at = p.err.find("running ");
-  ASSERT_NE(at, std::string::npos) << p.err;
-  EXPECT_NE(p.err.find("vus 2"), std::string::npos) << p.err;
-  EXPECT_NE(p.err.find("msgs/s out"), std::string::npos);
-  EXPECT_EQ(p.err.find("running ", at + 1), std::string::npos) << "one line per 10 s: " << p.err;
-  EXPECT_EQ(p.err.find('\r'), std::string::npos) << "no carriage returns in a log";
+  auto line_shown = [](const ProcessResult& so_far) {
+    return so_far.err.find("errors ") != std::string::npos;
+  };
+  // The quiet run starts first and is stopped a second after the other has shown its first
+  // line, so it has had its first tick too (signal 0 only marks the moment).
+  std::atomic<bool> shown{false};
+  auto quiet = std::async(std::launch::async, [&] {
+    return RunOnTerminal(
+        {WsyamlBinary(), "run", file, "-q"}, 40s,
+        {{0ms, 0, [&](const ProcessResult&) { return shown.load(); }}, {1000ms, SIGINT}});
+  });
+  TerminalRuns runs;
+  runs.shown = RunOnTerminal({WsyamlBinary(), "run", file}, 40s, {{0ms, SIGINT, line_shown}});
+  shown = true;
+  runs.quiet = quiet.get();
+  return runs;
+}
 
-  ProcessResult quiet = RunProcess({WsyamlBinary(), "run", file, "-q", "--duration", "2s"}, 40s);
-  EXPECT_EQ(quiet.err.find("running "), std::string::npos);
+// Two seconds of ticks: in the background from the start.
+BackgroundRun<TerminalRuns> terminal_runs(
+    "ProtocolEndToEnd.ProgressLineOnATerminalAndNoneWithQuiet", RunBothOnTerminals);
+
+TEST(ProtocolEndToEnd, ProgressLineOnATerminalAndNoneWithQuiet) {
+  const TerminalRuns& runs = terminal_runs.Get();
+  const ProcessResult& p = runs.shown;
+  EXPECT_EQ(p.exit_code, 4) << "stopped by the signal: " << p.err;
+  size_t at = p.err.find("\r\033[Krunning ");
+  ASSERT_NE(at, std::string::npos) << p.err;
+  EXPECT_NE(p.err.find("s/30s  vus 2  open ", at), std::string::npos) << p.err;
+  EXPECT_NE(p.err.find("msgs/s out"), std::string::npos);
+  EXPECT_EQ(runs.quiet.exit_code, 4) << runs.quiet.err;
+  EXPECT_EQ(runs.quiet.err.find("running "), std::string::npos) << runs.quiet.err;
 }
 
 }  // namespace

@@ -15,9 +15,10 @@ namespace {
 using namespace std::chrono_literals;
 using metrics::MetricId;
 
+// Every VU starts at once (ramp-up 0s): spreading two starts over a second tells nothing here.
 constexpr char kEcho[] = R"(name: flags
 target: builtin:echo
-load: {vus: 2, iterations: 1}
+load: {vus: 2, iterations: 1, ramp-up: 0s}
 steps:
   - connect: /f
   - send: "${env.WORD:-none}"
@@ -129,7 +130,7 @@ TEST(RunSegments, ThreeSegmentsOfTenVusMergeIntoTheWhole) {
   ASSERT_GT(server.port(), 0);
   std::string dir = TempDir();
   std::string file = WriteTempFile("seg.yaml", R"(name: segments
-load: {vus: 10, iterations: 2}
+load: {vus: 10, iterations: 2, ramp-up: 0s}
 steps:
   - connect: /s
   - send: "${vu}"

@@ -48,7 +48,7 @@ class TlsEndToEnd : public ::testing::Test {
     std::string file = *dir_ + "/tls-" + std::to_string(runs_++) + ".yaml";
     std::string text =
         "name: tls\ntarget: wss://" + host + ":" + std::to_string(server_->port()) +
-        "\nload: {vus: 2, iterations: 2}\nsteps:\n"
+        "\nload: {vus: 2, iterations: 2, ramp-up: 0s}\nsteps:\n"
         "  - connect:\n      url: /headers\n      headers: {Authorization: Bearer s3cret}\n" +
         (tls.empty() ? "" : "      tls: " + tls + "\n") +
         "  - expect: {match: {json: {authorization: Bearer s3cret}}, within: 2s, name: headers}\n"
@@ -118,11 +118,12 @@ TEST_F(TlsEndToEnd, NameMismatchIsATlsError) {
 TEST_F(TlsEndToEnd, FragmentedMessagesArriveWhole) {
   std::string file = *dir_ + "/fragments.yaml";
   FILE* f = fopen(file.c_str(), "w");
-  std::string text = "name: f\ntarget: wss://localhost:" + std::to_string(server_->port()) +
-                     "\nload: {vus: 2, iterations: 1}\nsteps:\n  - connect: {url: /fragments, "
-                     "tls: {ca: ca.pem}}\n"
-                     "  - expect: {match: {text: fragmented message}, within: 2s, name: whole}\n"
-                     "  - close\n";
+  std::string text =
+      "name: f\ntarget: wss://localhost:" + std::to_string(server_->port()) +
+      "\nload: {vus: 2, iterations: 1, ramp-up: 0s}\nsteps:\n  - connect: {url: /fragments, "
+      "tls: {ca: ca.pem}}\n"
+      "  - expect: {match: {text: fragmented message}, within: 2s, name: whole}\n"
+      "  - close\n";
   fputs(text.c_str(), f);
   fclose(f);
   std::string json = *dir_ + "/fragments.json";

@@ -25,6 +25,7 @@ steps:
   - connect: /l
   - send: x
   - expect: {match: {text: x}, within: 2s, name: echo}
+  - log: "echoed"
   - sleep: 100ms
   - close
 )";
@@ -116,9 +117,17 @@ TEST(WorkerProcesses, SigintToTheParentStopsTheWorkersGracefully) {
   std::string dir = TempDir();
   std::string file = WriteTempFile("long.yaml", kLong);
   auto started = std::chrono::steady_clock::now();
+  // Ctrl-C once five iterations have had their echo (the workers log to the parent's stderr).
+  auto five_echoed = [](const ProcessResult& so_far) {
+    size_t n = 0;
+    for (size_t at = so_far.err.find("echoed\n"); at != std::string::npos;
+         at = so_far.err.find("echoed\n", at + 1))
+      ++n;
+    return n >= 5;
+  };
   ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--procs", "2", "--target",
                                 server.Url(), "--out", "json=" + dir + "/r.json"},
-                               60s, {}, {{1500ms, SIGINT}});
+                               60s, {}, {{0ms, SIGINT, five_echoed}});
   EXPECT_EQ(p.exit_code, 4) << p.err;
   EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
   metrics::Result result;

@@ -238,6 +238,17 @@ TEST(ExprEval, ErrorsCarryThePositionOfTheFailingNode) {
       << long_text;
 }
 
+TEST(ExprEval, AnExpressionInARegexIsInsertedLiterally) {
+  CompiledExpr e("msg.s + '.*(' + msg.n");
+  ASSERT_EQ(e.diagnostics(), "");
+  graph::Template tmpl;
+  tmpl.segments.resize(1);
+  tmpl.segments[0].kind = graph::Segment::Kind::kExpr;
+  tmpl.segments[0].escape = graph::Escape::kRegex;
+  tmpl.segments[0].expr = std::make_shared<const graph::Expr>(*e.expr());
+  EXPECT_EQ(Render(tmpl, e.context()), "abc\\.\\*\\(5");
+}
+
 TEST(ExprEval, ValuesOwningStorageCopyAndMove) {
   Value text = Value::OwnText(std::string(100, 'x'));
   Value copy = text;

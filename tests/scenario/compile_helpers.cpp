@@ -21,6 +21,8 @@ const char* EscapeName(graph::Escape e) {
       return "/s";
     case graph::Escape::kJsonValue:
       return "/v";
+    case graph::Escape::kRegex:
+      return "/re";
   }
   return "?";
 }

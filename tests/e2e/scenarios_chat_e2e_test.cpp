@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "background_run.h"
 #include "process_util.h"
 
 namespace wsyaml::testing {
@@ -14,6 +15,7 @@ using metrics::MetricId;
 struct ChatRun {
   ProcessResult process;
   metrics::Result result;
+  std::string result_error;  ///< why the result file could not be read; empty when it was
 };
 
 // Three VUs x four sockets; every VU's iteration lasts 5-63 s, so with --duration 6s and
@@ -35,12 +37,13 @@ ChatRun RunChat(const std::vector<std::string>& extra_args, const std::string& d
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   ChatRun run;
   run.process = RunProcess(args, std::chrono::seconds(60));
-  std::string error;
-  EXPECT_TRUE(metrics::ReadResultFile(json, &run.result, &error)) << error;
+  if (!metrics::ReadResultFile(json, &run.result, &run.result_error) && run.result_error.empty())
+    run.result_error = "unreadable";
   return run;
 }
 
 void ExpectChatNumbers(const ChatRun& run, const nlohmann::json& server) {
+  EXPECT_EQ(run.result_error, "");
   const metrics::Result& r = run.result;
   double iterations =
       CounterTotal(r, MetricId::kIterations) + CounterTotal(r, MetricId::kInterruptedIterations);
@@ -65,8 +68,44 @@ void ExpectChatNumbers(const ChatRun& run, const nlohmann::json& server) {
   EXPECT_TRUE(r.shard.errors().empty()) << r.shard.errors().begin()->first;
 }
 
+// The python server and its run: the counts it printed when stopped after the run.
+struct PythonChatRun {
+  int port = 0;
+  ChatRun run;
+  std::string counts;
+};
+
+PythonChatRun RunChatOnPython() {
+  ServerProcess server(
+      {"/usr/bin/python3", SourcePath("tests/server/crocochat_server.py"), "--port", "0"});
+  PythonChatRun python;
+  python.port = server.port();
+  if (python.port <= 0) return python;
+  python.run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(server.port())});
+  python.counts = server.Stop();
+  return python;
+}
+
+ChatRun RunChatRefused() {
+  // A port nothing listens on: bind one, note it, close it.
+  ServerProcess probe({"/usr/bin/python3", "-c",
+                       "import socket;s=socket.socket();s.bind(('127.0.0.1',0));"
+                       "print('listening on ws://127.0.0.1:%d'%s.getsockname()[1],flush=True)"});
+  int port = probe.port();
+  probe.Stop();
+  if (port <= 0) return {};
+  return RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port)}, "2s");
+}
+
+// Each run lasts seconds of chat timers: they go in the background from the start. (This file
+// sorts after most others, so by the time these tests wait the runs are mostly done.)
+BackgroundRun<ChatRun> builtin_chat("ChatEndToEnd.BuiltinServer", [] { return RunChat({}); });
+BackgroundRun<PythonChatRun> python_chat("ChatEndToEnd.IndependentPythonServer", RunChatOnPython);
+BackgroundRun<ChatRun> refused_chat("ChatEndToEnd.RefusedConnectionsAreCountedAndTheRunGoesOn",
+                                    RunChatRefused);
+
 TEST(ChatEndToEnd, BuiltinServer) {
-  ChatRun run = RunChat({});
+  const ChatRun& run = builtin_chat.Get();
   ASSERT_FALSE(run.process.timed_out);
   ASSERT_EQ(run.process.exit_code, 0) << run.process.err;
   // The summary names the k6 metrics, and the built-in server's counts follow it.
@@ -84,25 +123,17 @@ TEST(ChatEndToEnd, BuiltinServer) {
 }
 
 TEST(ChatEndToEnd, IndependentPythonServer) {
-  ServerProcess server(
-      {"/usr/bin/python3", SourcePath("tests/server/crocochat_server.py"), "--port", "0"});
-  ASSERT_GT(server.port(), 0) << "python3-websockets crocochat server did not start";
-  ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(server.port())});
-  ASSERT_EQ(run.process.exit_code, 0) << run.process.err;
-  std::string counts = server.Stop();
-  counts = counts.substr(counts.rfind('{'));
-  ExpectChatNumbers(run, nlohmann::json::parse(counts));
+  const PythonChatRun& python = python_chat.Get();
+  ASSERT_GT(python.port, 0) << "python3-websockets crocochat server did not start";
+  ASSERT_EQ(python.run.process.exit_code, 0) << python.run.process.err;
+  std::string counts = python.counts.substr(python.counts.rfind('{'));
+  ExpectChatNumbers(python.run, nlohmann::json::parse(counts));
 }
 
 TEST(ChatEndToEnd, RefusedConnectionsAreCountedAndTheRunGoesOn) {
-  // A port nothing listens on: bind one, note it, close it.
-  ServerProcess probe({"/usr/bin/python3", "-c",
-                       "import socket;s=socket.socket();s.bind(('127.0.0.1',0));"
-                       "print('listening on ws://127.0.0.1:%d'%s.getsockname()[1],flush=True)"});
-  int port = probe.port();
-  probe.Stop();
-  ASSERT_GT(port, 0);
-  ChatRun run = RunChat({"--target", "ws://127.0.0.1:" + std::to_string(port)}, "2s");
+  const ChatRun& run = refused_chat.Get();
+  ASSERT_NE(run.process.exit_code, -1) << "no port, or the run did not end: " << run.process.err;
+  EXPECT_EQ(run.result_error, "");
   EXPECT_EQ(run.process.exit_code, 0) << run.process.err;
   auto errors = run.result.shard.errors();
   ASSERT_EQ(errors.count("refused"), 1u) << run.process.out;
