@@ -239,14 +239,14 @@ TEST(ExprEval, ErrorsCarryThePositionOfTheFailingNode) {
 }
 
 TEST(ExprEval, AnExpressionInARegexIsInsertedLiterally) {
-  CompiledExpr e("msg.s + '.*(' + msg.n");
+  CompiledExpr e("msg.s + '.*[' + msg.n");
   ASSERT_EQ(e.diagnostics(), "");
   graph::Template tmpl;
   tmpl.segments.resize(1);
   tmpl.segments[0].kind = graph::Segment::Kind::kExpr;
   tmpl.segments[0].escape = graph::Escape::kRegex;
   tmpl.segments[0].expr = std::make_shared<const graph::Expr>(*e.expr());
-  EXPECT_EQ(Render(tmpl, e.context()), "abc\\.\\*\\(5");
+  EXPECT_EQ(Render(tmpl, e.context()), "abc\\.\\*\\[5");
 }
 
 TEST(ExprEval, ValuesOwningStorageCopyAndMove) {
