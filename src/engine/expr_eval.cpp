@@ -13,7 +13,8 @@ using graph::Op;
 using Kind = graph::Expr::Kind;
 using Type = Value::Type;
 
-bool Error(const Expr& at, std::string message, EvalError* error) {
+// Error messages are built only here, out of line, when an evaluation fails.
+[[gnu::cold]] bool Error(const Expr& at, std::string message, EvalError* error) {
   error->pos = at.pos;
   error->message = std::move(message);
   return false;
@@ -23,6 +24,20 @@ const char* OpText(Op op) {
   static const char* const kText[] = {
       "!", "-", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "in", "+", "-", "*", "/", "%"};
   return kText[static_cast<int>(op)];
+}
+
+// "'op' needs NEEDS, got A[ and B]".
+[[gnu::cold]] bool TypeError(const Expr& at, Op op, const char* needs, const Value& a,
+                             const Value* b, EvalError* error) {
+  std::string message =
+      std::string("'") + OpText(op) + "' needs " + needs + ", got " + a.Describe();
+  if (b) message += " and " + b->Describe();
+  return Error(at, std::move(message), error);
+}
+
+[[gnu::cold]] bool IndexError(const Expr& at, const Value& base, const Value& key,
+                              EvalError* error) {
+  return Error(at, "cannot index " + base.Describe() + " with " + key.Describe(), error);
 }
 
 bool Equal(const Value& a, const Value& b) {
@@ -48,7 +63,7 @@ bool Contains(const Value& item, const Value& in, bool* out) {
   }
   if (in.type() == Type::kMap) {
     if (item.type() != Type::kText) return false;
-    *out = in.json().find(item.text()) != in.json().end();
+    *out = FindKey(in.json(), item.text()) != nullptr;
     return true;
   }
   if (in.type() != Type::kList) return false;
@@ -71,11 +86,8 @@ bool Arithmetic(const Expr& e, const Value& a, const Value& b, Value* out, EvalE
     *out = Value::Own(std::move(list));
     return true;
   }
-  if (a.type() != Type::kNumber || b.type() != Type::kNumber) {
-    const Value& bad = a.type() != Type::kNumber ? a : b;
-    return Error(e, std::string("'") + OpText(e.op) + "' needs numbers, got " + bad.Describe(),
-                 error);
-  }
+  if (a.type() != Type::kNumber || b.type() != Type::kNumber)
+    return TypeError(e, e.op, "numbers", a.type() != Type::kNumber ? a : b, nullptr, error);
   double x = a.number(), y = b.number();
   switch (e.op) {
     case Op::kAdd:
@@ -103,13 +115,10 @@ bool Compare(const Expr& e, const Value& a, const Value& b, Value* out, EvalErro
     order = a.number() < b.number() ? -1 : a.number() > b.number() ? 1 : 0;
   } else if (a.type() == Type::kText && b.type() == Type::kText) {
     order = a.text().compare(b.text());
+  } else if (a.type() == b.type()) {
+    return TypeError(e, e.op, "two numbers or two texts", a, nullptr, error);
   } else {
-    const Value& bad = a.type() != Type::kNumber && a.type() != Type::kText ? a : b;
-    return Error(
-        e,
-        std::string("'") + OpText(e.op) + "' needs two numbers or two texts, got " +
-            (a.type() == b.type() ? bad.Describe() : a.Describe() + " and " + b.Describe()),
-        error);
+    return TypeError(e, e.op, "two numbers or two texts", a, &b, error);
   }
   bool r = e.op == Op::kLt   ? order < 0
            : e.op == Op::kLe ? order <= 0
@@ -123,18 +132,14 @@ bool Binary(const Expr& e, const EvalContext& ctx, Value* out, EvalError* error)
   Value a;
   if (!Evaluate(e.args[0], ctx, &a, error)) return false;
   if (e.op == Op::kAnd || e.op == Op::kOr) {
-    if (a.type() != Type::kBool)
-      return Error(e.args[0],
-                   std::string("'") + OpText(e.op) + "' needs bools, got " + a.Describe(), error);
+    if (a.type() != Type::kBool) return TypeError(e.args[0], e.op, "bools", a, nullptr, error);
     if (a.boolean() == (e.op == Op::kOr)) {
-      *out = a;
+      *out = std::move(a);
       return true;
     }
     if (!Evaluate(e.args[1], ctx, out, error)) return false;
     if (out->type() != Type::kBool)
-      return Error(e.args[1],
-                   std::string("'") + OpText(e.op) + "' needs bools, got " + out->Describe(),
-                   error);
+      return TypeError(e.args[1], e.op, "bools", *out, nullptr, error);
     return true;
   }
   Value b;
@@ -152,10 +157,8 @@ bool Binary(const Expr& e, const EvalContext& ctx, Value* out, EvalError* error)
     case Op::kIn: {
       bool found = false;
       if (!Contains(a, b, &found))
-        return Error(e,
-                     "'in' needs an item and a list, a key and a map, or two texts, got " +
-                         a.Describe() + " and " + b.Describe(),
-                     error);
+        return TypeError(e, e.op, "an item and a list, a key and a map, or two texts", a, &b,
+                         error);
       *out = Value::Bool(found);
       return true;
     }
@@ -168,40 +171,34 @@ bool Unary(const Expr& e, const EvalContext& ctx, Value* out, EvalError* error) 
   Value a;
   if (!Evaluate(e.args[0], ctx, &a, error)) return false;
   if (e.op == Op::kNot) {
-    if (a.type() != Type::kBool) return Error(e, "'!' needs a bool, got " + a.Describe(), error);
+    if (a.type() != Type::kBool) return TypeError(e, e.op, "a bool", a, nullptr, error);
     *out = Value::Bool(!a.boolean());
     return true;
   }
-  if (a.type() != Type::kNumber) return Error(e, "'-' needs a number, got " + a.Describe(), error);
+  if (a.type() != Type::kNumber) return TypeError(e, e.op, "a number", a, nullptr, error);
   *out = Value::Number(-a.number());
   return true;
 }
 
 // base[key] and base.name: missing when absent; a list takes whole numbers, a map text.
-bool Element(const Expr& e, const Value& base, const Value& key, Value* out, EvalError* error) {
+bool Element(const Expr& e, Value&& base, const Value& key, Value* out, EvalError* error) {
   if (base.IsNullish()) {
     *out = Value();
     return true;
   }
+  const nlohmann::json* found = nullptr;
   if (base.type() == Type::kMap && key.type() == Type::kText) {
-    auto it = base.json().find(key.text());
-    *out = it == base.json().end() ? Value() : Value::Borrow(&*it);
+    found = FindKey(base.json(), key.text());
   } else if (base.type() == Type::kList && key.type() == Type::kNumber) {
     double i = key.number();
     if (i < 0) i += static_cast<double>(base.json().size());
     bool in_range = i >= 0 && i == std::floor(i) && i < static_cast<double>(base.json().size());
-    *out = in_range ? Value::Borrow(&base.json()[static_cast<size_t>(i)]) : Value();
-  } else if (e.kind == Kind::kMember) {
-    *out = Value();
-  } else {
-    return Error(e, "cannot index " + base.Describe() + " with " + key.Describe(), error);
+    if (in_range) found = &base.json()[static_cast<size_t>(i)];
+  } else if (e.kind != Kind::kMember) {
+    return IndexError(e, base, key, error);
   }
-  // An element of a computed list or map must outlive it: copy it (borrowed ones are kept).
-  if (base.OwnsJson() && out->type() == Type::kText) {
-    *out = Value::OwnText(std::string(out->text()));
-  } else if (base.OwnsJson() && (out->type() == Type::kList || out->type() == Type::kMap)) {
-    *out = Value::Own(out->json());
-  }
+  // An element of a computed list or map keeps that storage alive (no copy).
+  *out = found ? Value::ElementOf(std::move(base), found) : Value();
   return true;
 }
 
@@ -214,7 +211,7 @@ bool Access(const Expr& e, const EvalContext& ctx, Value* out, EvalError* error)
   } else if (!Evaluate(e.args[1], ctx, &key, error)) {
     return false;
   }
-  return Element(e, base, key, out, error);
+  return Element(e, std::move(base), key, out, error);
 }
 
 const nlohmann::json* VarAt(const EvalContext& ctx, int slot) {
@@ -225,7 +222,7 @@ const nlohmann::json* VarAt(const EvalContext& ctx, int slot) {
 bool Leaf(const Expr& e, const EvalContext& ctx, Value* out) {
   switch (e.kind) {
     case Kind::kNull:
-      *out = Value::Own(nullptr);
+      *out = Value::Null();
       return true;
     case Kind::kBool:
       *out = Value::Bool(e.boolean);

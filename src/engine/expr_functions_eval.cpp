@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
 #include "engine/expr_eval.h"
 
@@ -38,10 +39,21 @@ bool ToNumber(const graph::Expr& call, const char* name, const Value& v, bool in
   } else if (v.type() == Type::kBool) {
     n = v.boolean() ? 1 : 0;
   } else if (v.type() == Type::kText) {
-    std::string s(v.text());
+    // strtod reads a terminated string: short texts are copied to the stack, not the heap.
+    std::string_view t = v.text();
+    char buf[64];
+    std::string big;
+    const char* s = buf;
+    if (t.size() < sizeof buf) {
+      std::memcpy(buf, t.data(), t.size());
+      buf[t.size()] = '\0';
+    } else {
+      big.assign(t);
+      s = big.c_str();
+    }
     char* end = nullptr;
-    n = std::strtod(s.c_str(), &end);
-    if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(n))
+    n = std::strtod(s, &end);
+    if (t.empty() || end != s + t.size() || !std::isfinite(n))
       return Fail(call, name, "cannot read a number from " + v.Describe(), error);
   } else {
     return Fail(call, name, "cannot make a number of " + v.Describe(), error);
@@ -163,18 +175,19 @@ bool Collections(const graph::Expr& call, const char* name, Value* args, Value* 
 
 bool Numbers(const graph::Expr& call, const char* name, Value* args, size_t n, Value* out,
              EvalError* error) {
-  // min/max also take one list of numbers.
-  std::vector<Value> listed;
+  // min/max also take one list of numbers, read in place.
+  const nlohmann::json* list = nullptr;
   if (n == 1 && args[0].type() == Type::kList && call.function != Function::kAbs) {
-    for (const auto& x : args[0].json()) listed.push_back(Value::Borrow(&x));
-    if (listed.empty()) return Fail(call, name, "of an empty list", error);
-    args = listed.data();
-    n = listed.size();
+    list = &args[0].json();
+    n = list->size();
+    if (n == 0) return Fail(call, name, "of an empty list", error);
   }
   double r = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (!Num(call, name, args[i], error)) return false;
-    double x = args[i].number();
+    Value listed = list ? Value::Borrow(&(*list)[i]) : Value();
+    const Value& arg = list ? listed : args[i];
+    if (!Num(call, name, arg, error)) return false;
+    double x = arg.number();
     r = i == 0 ? x : call.function == Function::kMin ? std::min(r, x) : std::max(r, x);
   }
   *out = Value::Number(call.function == Function::kAbs ? std::fabs(r) : r);
@@ -204,11 +217,11 @@ bool Random(const graph::Expr& call, const EvalContext& ctx, Value* args, Value*
           *out = Value();
           return true;
         }
-        *out = Value::Borrow(&list[std::uniform_int_distribution<size_t>(0, list.size() - 1)(rng)]);
-        if (args[0].OwnsJson()) *out = Value::Own(out->ToJson());
+        const auto* item = &list[std::uniform_int_distribution<size_t>(0, list.size() - 1)(rng)];
+        *out = Value::ElementOf(std::move(args[0]), item);
         return true;
       }
-      *out = args[std::uniform_int_distribution<size_t>(0, call.args.size() - 1)(rng)];
+      *out = std::move(args[std::uniform_int_distribution<size_t>(0, call.args.size() - 1)(rng)]);
       return true;
     }
     default:

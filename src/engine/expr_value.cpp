@@ -6,70 +6,71 @@
 
 namespace wsyaml::engine {
 
-Value Value::Bool(bool b) {
-  Value v;
-  v.type_ = Type::kBool;
-  v.bool_ = b;
-  return v;
+Value::Value(const Value& other)
+    : type_(other.type_),
+      bool_(other.bool_),
+      number_(other.number_),
+      text_(other.text_),
+      ref_(other.ref_) {
+  if (!other.owned_) return;
+  *this = type_ == Type::kText ? OwnText(std::string(other.text_)) : Own(*other.ref_);
 }
 
-Value Value::Number(double n) {
-  Value v;
-  v.type_ = Type::kNumber;
-  v.number_ = n;
-  return v;
-}
-
-Value Value::BorrowText(std::string_view text) {
-  Value v;
-  v.type_ = Type::kText;
-  v.text_ = text;
-  return v;
+Value& Value::operator=(const Value& other) {
+  if (this != &other) *this = Value(other);
+  return *this;
 }
 
 Value Value::OwnText(std::string text) {
   Value v;
   v.type_ = Type::kText;
-  v.owns_text_ = true;
-  v.own_text_ = std::move(text);
+  v.owned_ = std::make_unique<Owned>();
+  v.owned_->text = std::move(text);
+  v.text_ = v.owned_->text;
   return v;
 }
 
 Value Value::Borrow(const nlohmann::json* json) {
-  Value v;
-  if (!json) return v;
+  if (!json) return Value();
   switch (json->type()) {
-    case nlohmann::json::value_t::null:
-    case nlohmann::json::value_t::discarded:
-      v.type_ = Type::kNull;
-      break;
     case nlohmann::json::value_t::boolean:
-      return Bool(json->get<bool>());
+      return Bool(json->get_ref<const bool&>());
     case nlohmann::json::value_t::number_integer:
+      return Number(static_cast<double>(json->get_ref<const int64_t&>()));
     case nlohmann::json::value_t::number_unsigned:
+      return Number(static_cast<double>(json->get_ref<const uint64_t&>()));
     case nlohmann::json::value_t::number_float:
-      return Number(json->get<double>());
+      return Number(json->get_ref<const double&>());
     case nlohmann::json::value_t::string:
       return BorrowText(json->get_ref<const std::string&>());
     case nlohmann::json::value_t::array:
     case nlohmann::json::value_t::binary:
-      v.type_ = Type::kList;
+    case nlohmann::json::value_t::object: {
+      Value v;
+      v.type_ = json->is_object() ? Type::kMap : Type::kList;
       v.ref_ = json;
-      break;
-    case nlohmann::json::value_t::object:
-      v.type_ = Type::kMap;
-      v.ref_ = json;
-      break;
+      return v;
+    }
+    default:
+      return Null();
   }
-  return v;
 }
 
 Value Value::Own(nlohmann::json json) {
-  if (!json.is_array() && !json.is_object() && !json.is_string()) return Borrow(&json);
-  if (json.is_string()) return OwnText(json.get<std::string>());
+  if (json.is_string()) return OwnText(std::move(json.get_ref<std::string&>()));
+  if (!json.is_array() && !json.is_object()) return Borrow(&json);
   Value v;
   v.type_ = json.is_array() ? Type::kList : Type::kMap;
-  v.own_ = std::move(json);
+  v.owned_ = std::make_unique<Owned>();
+  v.owned_->json = std::move(json);
+  v.ref_ = &v.owned_->json;
+  return v;
+}
+
+Value Value::ElementOf(Value&& parent, const nlohmann::json* element) {
+  Value v = Borrow(element);
+  if (v.type_ == Type::kText || v.type_ == Type::kList || v.type_ == Type::kMap)
+    v.owned_ = std::move(parent.owned_);
   return v;
 }
 

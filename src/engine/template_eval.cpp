@@ -6,6 +6,7 @@
 
 #include <re2/re2.h>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -87,15 +88,6 @@ std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
   switch (seg.kind) {
     case Segment::Kind::kLiteral:
       return seg.text;
-    case Segment::Kind::kVu:
-      *raw_json = true;
-      return std::to_string(ctx.vu);
-    case Segment::Kind::kConn:
-      *raw_json = true;
-      return std::to_string(ctx.conn);
-    case Segment::Kind::kIter:
-      *raw_json = true;
-      return std::to_string(ctx.iter);
     case Segment::Kind::kVar: {
       if (!ctx.vars || seg.slot < 0 || static_cast<size_t>(seg.slot) >= ctx.vars->size()) return {};
       const nlohmann::json& var = (*ctx.vars)[seg.slot];
@@ -122,7 +114,10 @@ std::string Hole(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
       return Call(seg, ctx, raw_json);
     case Segment::Kind::kConnProtocol:
       return std::string(ctx.protocol);
-    case Segment::Kind::kExpr:
+    case Segment::Kind::kVu:  // AppendCounter
+    case Segment::Kind::kConn:
+    case Segment::Kind::kIter:
+    case Segment::Kind::kExpr:  // RenderExpr
       break;
   }
   return {};
@@ -147,7 +142,7 @@ void RenderExpr(const Segment& seg, const EvalContext& ctx, std::string* out) {
       AppendJsonEscaped(text, out);
       return;
     }
-    case graph::Escape::kRegex: {  // an expression inside a templated regex matches literally
+    case graph::Escape::kRegex: {  // inserted values match literally
       std::string text;
       value.AppendText(&text);
       *out += re2::RE2::QuoteMeta(text);
@@ -165,6 +160,20 @@ void RenderExpr(const Segment& seg, const EvalContext& ctx, std::string* out) {
       }
       return;
   }
+}
+
+// ${vu}, ${conn}, ${iter}: digits, the same under every escape; no string in between.
+bool AppendCounter(Segment::Kind kind, const EvalContext& ctx, std::string* out) {
+  if (kind != Segment::Kind::kVu && kind != Segment::Kind::kConn && kind != Segment::Kind::kIter)
+    return false;
+  char digits[24];
+  char* end = kind == Segment::Kind::kIter
+                  ? std::to_chars(digits, digits + sizeof digits, ctx.iter).ptr
+                  : std::to_chars(digits, digits + sizeof digits,
+                                  kind == Segment::Kind::kVu ? ctx.vu : ctx.conn)
+                        .ptr;
+  out->append(digits, end);
+  return true;
 }
 
 graph::Expr::Kind LeafKind(Segment::Kind kind) {
@@ -215,12 +224,13 @@ std::string RandomString(int64_t n, std::mt19937_64& rng) {
       "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string s;
   std::uniform_int_distribution<int> pick(0, sizeof(kAlphabet) - 2);
-  for (int64_t i = 0; i < n && i < (1 << 20); ++i) s += kAlphabet[pick(rng)];
+  for (int64_t i = 0; i < n && i < graph::kMaxRandomString; ++i) s += kAlphabet[pick(rng)];
   return s;
 }
 
 const nlohmann::json* MessageView::Json() const {
-  if (!parsed_) {
+  if (parsed_) return json_ ? &*json_ : nullptr;
+  {
     parsed_ = true;
     if (!binary_ && !text_.empty() && (text_.front() == '{' || text_.front() == '[')) {
       nlohmann::json j = nlohmann::json::parse(text_, nullptr, /*allow_exceptions=*/false);
@@ -237,14 +247,25 @@ const nlohmann::json* MessageView::At(const graph::JsonPath& path) const {
     if (elem.index >= 0) {
       if (!node->is_array() || static_cast<size_t>(elem.index) >= node->size()) return nullptr;
       node = &(*node)[elem.index];
-    } else {
-      if (!node->is_object()) return nullptr;
-      auto it = node->find(elem.key);
-      if (it == node->end()) return nullptr;
-      node = &*it;
+    } else if (!(node = FindKey(*node, elem.key))) {
+      return nullptr;
     }
   }
   return node;
+}
+
+const nlohmann::json* FindKey(const nlohmann::json& object, std::string_view key) {
+  if (!object.is_object()) return nullptr;
+  const auto& members = object.get_ref<const nlohmann::json::object_t&>();
+  if (members.size() > 16) {
+    auto it = members.find(key);
+    return it == members.end() ? nullptr : &it->second;
+  }
+  for (const auto& [name, value] : members)
+    if (name.size() == key.size() &&
+        std::char_traits<char>::compare(name.data(), key.data(), key.size()) == 0)
+      return &value;
+  return nullptr;
 }
 
 std::string JsonToText(const nlohmann::json& value) {
@@ -262,6 +283,7 @@ void Render(const graph::Template& tmpl, const EvalContext& ctx, std::string* ou
       RenderExpr(seg, ctx, out);
       continue;
     }
+    if (AppendCounter(seg.kind, ctx, out)) continue;
     bool raw_json = false;
     std::string value = Hole(seg, ctx, &raw_json);
     switch (seg.escape) {

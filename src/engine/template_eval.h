@@ -69,7 +69,7 @@ bool RenderValue(const graph::Template& tmpl, const EvalContext& ctx, nlohmann::
 std::mt19937_64& RngOf(const EvalContext& ctx);
 /// A version 4 UUID.
 std::string Uuid4(std::mt19937_64& rng);
-/// `n` random letters and digits (at most 1 MiB).
+/// `n` random letters and digits (at most graph::kMaxRandomString).
 std::string RandomString(int64_t n, std::mt19937_64& rng);
 
 /// Evaluates a condition (if, check, where, while): false with `error` set on a run-time error
@@ -80,6 +80,10 @@ bool EvaluateCondition(const graph::Expr& condition, const EvalContext& ctx, boo
 /// True when the message satisfies every part of `matcher`, `where` last; an error in `where`
 /// is no match, reported in ctx.error when set.
 bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx);
+
+/// The member `key` of a JSON object, or null (also when `object` is not one). Small objects
+/// (messages) are scanned by key length first: cheaper than the tree's string compares.
+const nlohmann::json* FindKey(const nlohmann::json& object, std::string_view key);
 
 /// A JSON value as template text: strings bare, everything else as compact JSON.
 std::string JsonToText(const nlohmann::json& value);

@@ -2,6 +2,7 @@
 // the engine (engine/expr_eval.h). No parsing happens at run time.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ enum class Function {
   kToJson,
   kNow,
 };
+
+/// The longest text randomString(n) makes (1 MiB): the compiler rejects a larger constant n,
+/// the engine stops there for one computed at run time.
+inline constexpr int64_t kMaxRandomString = int64_t{1} << 20;
 
 /// The name of a function as written ("startsWith").
 inline const char* FunctionName(Function f) {

@@ -189,8 +189,14 @@ struct Describer {
   }
   void operator()(const graph::Set& s) {
     node.label = "set";
-    for (const auto& [slot, value] : s.assignments)
-      node.label += " " + plan.var_names[slot] + "=\"" + TemplateSource(value, plan) + "\"";
+    for (size_t i = 0; i < s.assignments.size(); ++i) {
+      const auto& [slot, value] = s.assignments[i];
+      node.label += " " + plan.var_names[slot];
+      if (i < s.targets.size())  // set into an element: last[msg.symbol]
+        for (const graph::Expr& key : s.targets[i].keys)
+          node.label += "[" + ExprSourceText(key, plan) + "]";
+      node.label += "=\"" + TemplateSource(value, plan) + "\"";
+    }
   }
   void operator()(const graph::Repeat& r) {
     node.label =
