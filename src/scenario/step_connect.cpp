@@ -89,6 +89,116 @@ bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const
   return ok;
 }
 
+namespace {
+
+bool ReadHeaders(Context& ctx, const YAML::Node& v, const TemplateScope& templates,
+                 graph::Connect* c) {
+  if (!v.IsMap())
+    return WrongType(ctx, v, "headers", "a mapping", "e.g. headers: {Authorization: Bearer x}");
+  if (!CheckKeys(ctx, v, {}, "headers")) return true;
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    graph::Template t;
+    ok = ReadTemplate(ctx, it->second, "header " + it->first.Scalar(), graph::Escape::kNone,
+                      templates, &t) &&
+         ok;
+    c->headers.emplace_back(it->first.Scalar(), std::move(t));
+  }
+  return ok;
+}
+
+bool ReadSubprotocols(Context& ctx, const YAML::Node& v, graph::Connect* c) {
+  if (v.IsScalar()) {
+    c->subprotocols.push_back(v.Scalar());
+    return true;
+  }
+  if (!v.IsSequence()) return WrongType(ctx, v, "subprotocols", "a list of names");
+  bool ok = true;
+  for (const auto& p : v) {
+    std::string s;
+    if (ReadString(ctx, p, "subprotocol", &s))
+      c->subprotocols.push_back(s);
+    else
+      ok = false;
+  }
+  return ok;
+}
+
+// Constant tags go to `tags`; a value with a hole also to `templated_tags`, rendered per
+// connection.
+bool ReadConnectTags(Context& ctx, const YAML::Node& v, const TemplateScope& templates,
+                     graph::Connect* c) {
+  if (!v.IsMap()) return WrongType(ctx, v, "tags", "a mapping", "e.g. tags: {room: lobby}");
+  if (!CheckKeys(ctx, v, {}, "tags")) return true;
+  bool ok = true;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    std::string tag_value;
+    if (!ReadString(ctx, it->second, "tag " + it->first.Scalar(), &tag_value)) ok = false;
+    if (tag_value.find("${") != std::string::npos) {
+      graph::Template tmpl;
+      ok = ReadTemplate(ctx, it->second, "tag " + it->first.Scalar(), graph::Escape::kNone,
+                        templates, &tmpl) &&
+           ok;
+      if (tmpl.IsConstant()) {
+        tag_value.clear();
+        for (const auto& segment : tmpl.segments) tag_value += segment.text;
+      } else {
+        c->templated_tags.emplace_back(it->first.Scalar(), std::move(tmpl));
+      }
+    }
+    c->tags.emplace_back(it->first.Scalar(), tag_value);
+    ctx.tag_keys.insert(it->first.Scalar());
+  }
+  return ok;
+}
+
+bool ReadReconnect(Context& ctx, const YAML::Node& v, graph::Connect* c) {
+  if (!v.IsMap())
+    return WrongType(ctx, v, "reconnect", "a mapping", "e.g. reconnect: {max: 5, backoff: 1s..5s}");
+  bool ok = CheckKeys(ctx, v, {"max", "backoff"}, "reconnect");
+  if (auto m = v["max"]) ok = ReadInt(ctx, m, "max", 0, &c->reconnect.max) && ok;
+  if (auto b = v["backoff"]) ok = ReadRange(ctx, b, "backoff", &c->reconnect.backoff) && ok;
+  return ok;
+}
+
+bool ReadTls(Context& ctx, const YAML::Node& v, graph::Connect* c) {
+  if (!v.IsMap()) return WrongType(ctx, v, "tls", "a mapping", "e.g. tls: {ca: certs/ca.pem}");
+  graph::TlsOptions tls;
+  bool ok = CheckKeys(ctx, v, {"ca", "cert", "key", "server-name", "insecure"}, "tls");
+  if (auto f = v["ca"]) ok = ReadString(ctx, f, "ca", &tls.ca_file) && ok;
+  if (auto f = v["cert"]) ok = ReadString(ctx, f, "cert", &tls.cert_file) && ok;
+  if (auto f = v["key"]) ok = ReadString(ctx, f, "key", &tls.key_file) && ok;
+  if (auto f = v["server-name"]) ok = ReadString(ctx, f, "server-name", &tls.server_name) && ok;
+  if (auto f = v["insecure"]) ok = ReadBool(ctx, f, "insecure", &tls.insecure) && ok;
+  // Certificate files are relative to the scenario, like data and payload files.
+  // A missing one would fail every connection's TLS setup: checked now.
+  for (auto [file, name] : {std::pair{&tls.ca_file, "ca"}, std::pair{&tls.cert_file, "cert"},
+                            std::pair{&tls.key_file, "key"}}) {
+    if (file->empty()) continue;
+    if ((*file)[0] != '/') *file = ctx.options.base_dir + "/" + *file;
+    ok = CheckReadableFile(ctx, v[name], *file, name) && ok;
+  }
+  c->tls = tls;
+  return ok;
+}
+
+bool ReadMaxMessageSize(Context& ctx, const YAML::Node& v, graph::Connect* c) {
+  std::string text = v.IsScalar() ? v.Scalar() : "";
+  size_t digits = text.find_first_not_of("0123456789");
+  std::string unit = digits == std::string::npos ? "" : text.substr(digits);
+  long long number = digits == 0 ? -1 : std::atoll(text.substr(0, digits).c_str());
+  long long scale = unit == "B" ? 1 : unit == "KB" ? 1024 : unit == "MB" ? 1024 * 1024 : 0;
+  if (number <= 0 || scale == 0) {
+    ctx.reporter.Error(Pos(v), "max-message-size must be a size like 64KB, 1MB or 512B",
+                       "e.g. max-message-size: 1MB");
+    return false;
+  }
+  c->max_message_size = static_cast<size_t>(number * scale);
+  return true;
+}
+
+}  // namespace
+
 bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scope,
                                   graph::Connect* c) {
   bool ok =
@@ -114,91 +224,11 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
                               &c->timeout) &&
          ok;
   }
-  if (auto v = value["headers"]) {
-    if (!v.IsMap()) {
-      ok = WrongType(ctx_, v, "headers", "a mapping", "e.g. headers: {Authorization: Bearer x}");
-    } else if (CheckKeys(ctx_, v, {}, "headers")) {
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        graph::Template t;
-        ok = ReadTemplate(ctx_, it->second, "header " + it->first.Scalar(), graph::Escape::kNone,
-                          scope.templates, &t) &&
-             ok;
-        c->headers.emplace_back(it->first.Scalar(), std::move(t));
-      }
-    }
-  }
-  if (auto v = value["subprotocols"]) {
-    if (v.IsScalar()) {
-      c->subprotocols.push_back(v.Scalar());
-    } else if (v.IsSequence()) {
-      for (const auto& p : v) {
-        std::string s;
-        if (ReadString(ctx_, p, "subprotocol", &s))
-          c->subprotocols.push_back(s);
-        else
-          ok = false;
-      }
-    } else {
-      ok = WrongType(ctx_, v, "subprotocols", "a list of names");
-    }
-  }
-  if (auto v = value["tags"]) {
-    if (!v.IsMap()) {
-      ok = WrongType(ctx_, v, "tags", "a mapping", "e.g. tags: {room: lobby}");
-    } else if (CheckKeys(ctx_, v, {}, "tags")) {
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        std::string tag_value;
-        if (!ReadString(ctx_, it->second, "tag " + it->first.Scalar(), &tag_value)) ok = false;
-        if (tag_value.find("${") != std::string::npos) {
-          graph::Template tmpl;
-          ok = ReadTemplate(ctx_, it->second, "tag " + it->first.Scalar(), graph::Escape::kNone,
-                            scope.templates, &tmpl) &&
-               ok;
-          if (tmpl.IsConstant()) {
-            tag_value.clear();
-            for (const auto& segment : tmpl.segments) tag_value += segment.text;
-          } else {
-            c->templated_tags.emplace_back(it->first.Scalar(), std::move(tmpl));
-          }
-        }
-        c->tags.emplace_back(it->first.Scalar(), tag_value);
-        ctx_.tag_keys.insert(it->first.Scalar());
-      }
-    }
-  }
-  if (auto v = value["reconnect"]) {
-    if (!v.IsMap()) {
-      ok =
-          WrongType(ctx_, v, "reconnect", "a mapping", "e.g. reconnect: {max: 5, backoff: 1s..5s}");
-    } else {
-      ok = CheckKeys(ctx_, v, {"max", "backoff"}, "reconnect") && ok;
-      if (auto m = v["max"]) ok = ReadInt(ctx_, m, "max", 0, &c->reconnect.max) && ok;
-      if (auto b = v["backoff"]) ok = ReadRange(ctx_, b, "backoff", &c->reconnect.backoff) && ok;
-    }
-  }
-  if (auto v = value["tls"]) {
-    graph::TlsOptions tls;
-    if (!v.IsMap()) {
-      ok = WrongType(ctx_, v, "tls", "a mapping", "e.g. tls: {ca: certs/ca.pem}");
-    } else {
-      ok = CheckKeys(ctx_, v, {"ca", "cert", "key", "server-name", "insecure"}, "tls") && ok;
-      if (auto f = v["ca"]) ok = ReadString(ctx_, f, "ca", &tls.ca_file) && ok;
-      if (auto f = v["cert"]) ok = ReadString(ctx_, f, "cert", &tls.cert_file) && ok;
-      if (auto f = v["key"]) ok = ReadString(ctx_, f, "key", &tls.key_file) && ok;
-      if (auto f = v["server-name"])
-        ok = ReadString(ctx_, f, "server-name", &tls.server_name) && ok;
-      if (auto f = v["insecure"]) ok = ReadBool(ctx_, f, "insecure", &tls.insecure) && ok;
-      // Certificate files are relative to the scenario, like data and payload files.
-      // A missing one would fail every connection's TLS setup: checked now.
-      for (auto [file, name] : {std::pair{&tls.ca_file, "ca"}, std::pair{&tls.cert_file, "cert"},
-                                std::pair{&tls.key_file, "key"}}) {
-        if (file->empty()) continue;
-        if ((*file)[0] != '/') *file = ctx_.options.base_dir + "/" + *file;
-        ok = CheckReadableFile(ctx_, v[name], *file, name) && ok;
-      }
-      c->tls = tls;
-    }
-  }
+  if (auto v = value["headers"]) ok = ReadHeaders(ctx_, v, scope.templates, c) && ok;
+  if (auto v = value["subprotocols"]) ok = ReadSubprotocols(ctx_, v, c) && ok;
+  if (auto v = value["tags"]) ok = ReadConnectTags(ctx_, v, scope.templates, c) && ok;
+  if (auto v = value["reconnect"]) ok = ReadReconnect(ctx_, v, c) && ok;
+  if (auto v = value["tls"]) ok = ReadTls(ctx_, v, c) && ok;
   if (auto v = value["compression"]) {
     // websocketpp 0.8.2's client side of permessage-deflate sends a fixed offer, opens the
     // connection even when negotiation fails and costs ~190 KB per connection: refused
@@ -214,20 +244,7 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
     ok = ReadTemplate(ctx_, v, "origin", graph::Escape::kNone, scope.templates, &origin) && ok;
     c->headers.emplace_back("Origin", std::move(origin));
   }
-  if (auto v = value["max-message-size"]) {
-    std::string text = v.IsScalar() ? v.Scalar() : "";
-    size_t digits = text.find_first_not_of("0123456789");
-    std::string unit = digits == std::string::npos ? "" : text.substr(digits);
-    long long number = digits == 0 ? -1 : std::atoll(text.substr(0, digits).c_str());
-    long long scale = unit == "B" ? 1 : unit == "KB" ? 1024 : unit == "MB" ? 1024 * 1024 : 0;
-    if (number <= 0 || scale == 0) {
-      ctx_.reporter.Error(Pos(v), "max-message-size must be a size like 64KB, 1MB or 512B",
-                          "e.g. max-message-size: 1MB");
-      ok = false;
-    } else {
-      c->max_message_size = static_cast<size_t>(number * scale);
-    }
-  }
+  if (auto v = value["max-message-size"]) ok = ReadMaxMessageSize(ctx_, v, c) && ok;
   if (auto v = value["vars"]) CompileVars(ctx_, v, "connect vars", {}, &c->vars);
   if (auto v = value["steps"]) {
     c->has_steps = true;
