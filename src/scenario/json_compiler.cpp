@@ -61,6 +61,41 @@ bool AppendJsonString(Context& ctx, const YAML::Node& node, const TemplateScope&
          CheckUtf8(ctx, node, std::vector<Segment>(out->begin() + first, out->end()), "JSON text");
 }
 
+// A mapping as a JSON object: plain, UTF-8, unique keys; each value by AppendJson.
+bool AppendJsonObject(Context& ctx, const YAML::Node& value, const TemplateScope& scope,
+                      std::vector<Segment>* out) {
+  bool ok = true;
+  AppendLiteral("{", out);
+  bool first = true;
+  std::set<std::string> seen;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const YAML::Node key = it->first;
+    if (!key.IsScalar() || key.Scalar().find("${") != std::string::npos) {
+      ctx.reporter.Error(Pos(key), "JSON keys must be plain text, without ${...}");
+      ok = false;
+      continue;
+    }
+    if (!CheckUtf8(ctx, key, {}, "JSON key")) {
+      ok = false;
+      continue;
+    }
+    if (!seen.insert(key.Scalar()).second) {
+      ctx.reporter.Error(Pos(key), "duplicate key '" + key.Scalar() + "' in json",
+                         "YAML keeps only one of them; remove or rename one");
+      ok = false;
+      continue;
+    }
+    std::string k = first ? "\"" : ",\"";
+    first = false;
+    AppendJsonEscaped(key.Scalar(), &k);
+    k += "\":";
+    AppendLiteral(std::move(k), out);
+    ok = AppendJson(ctx, it->second, scope, out) && ok;
+  }
+  AppendLiteral("}", out);
+  return ok;
+}
+
 }  // namespace
 
 bool IsJsonNumber(const std::string& text) {
@@ -105,35 +140,7 @@ bool AppendJson(Context& ctx, const YAML::Node& value, const TemplateScope& scop
     AppendLiteral("]", out);
     return ok;
   }
-  AppendLiteral("{", out);
-  bool first = true;
-  std::set<std::string> seen;
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    const YAML::Node key = it->first;
-    if (!key.IsScalar() || key.Scalar().find("${") != std::string::npos) {
-      ctx.reporter.Error(Pos(key), "JSON keys must be plain text, without ${...}");
-      ok = false;
-      continue;
-    }
-    if (!CheckUtf8(ctx, key, {}, "JSON key")) {
-      ok = false;
-      continue;
-    }
-    if (!seen.insert(key.Scalar()).second) {
-      ctx.reporter.Error(Pos(key), "duplicate key '" + key.Scalar() + "' in json",
-                         "YAML keeps only one of them; remove or rename one");
-      ok = false;
-      continue;
-    }
-    std::string k = first ? "\"" : ",\"";
-    first = false;
-    AppendJsonEscaped(key.Scalar(), &k);
-    k += "\":";
-    AppendLiteral(std::move(k), out);
-    ok = AppendJson(ctx, it->second, scope, out) && ok;
-  }
-  AppendLiteral("}", out);
-  return ok;
+  return AppendJsonObject(ctx, value, scope, out);
 }
 
 }  // namespace wsyaml::scenario

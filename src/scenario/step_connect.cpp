@@ -276,6 +276,52 @@ bool StepCompiler::Send(const YAML::Node& value, const YAML::Node& key, const St
   return ok;
 }
 
+namespace {
+
+// The first key of a send mapping that is neither a payload nor `to`/`reply`: an error with a
+// did-you-mean, or the JSON spelling when the user wrote the message's own keys.
+bool UnknownSendKey(Context& ctx, const YAML::Node& value, const std::string& key,
+                    const std::vector<std::string>& allowed) {
+  YAML::Node first_bad;
+  for (auto it = value.begin(); it != value.end(); ++it)
+    if (it->first.IsScalar() && it->first.Scalar() == key) first_bad = it->first;
+  std::string hint = DidYouMean(key, allowed);
+  ctx.reporter.Error(Pos(first_bad), "unknown key '" + key + "' in send",
+                     hint.empty() ? "to send JSON write send: {json: {" + key +
+                                        ": ...}}; a send mapping takes one of text, json, "
+                                        "base64, hex, file, plus to and reply"
+                                  : hint);
+  return false;
+}
+
+// base64, hex or file: the bytes, decoded or read now. False (reported) when they cannot be.
+bool ReadBinaryPayload(Context& ctx, const YAML::Node& body, const std::string& kind,
+                       graph::Payload* p) {
+  p->kind = graph::Payload::Kind::kBinary;
+  std::string text;
+  if (!ReadString(ctx, body, kind, &text)) return false;
+  if (kind == "base64" && !DecodeBase64(text, &p->bytes)) {
+    ctx.reporter.Error(Pos(body), "not valid base64");
+    return false;
+  }
+  if (kind == "hex" && !DecodeHex(text, &p->bytes)) {
+    ctx.reporter.Error(Pos(body), "not valid hex", "write bytes as pairs of hex digits, e.g. 01ff");
+    return false;
+  }
+  if (kind == "file") {
+    std::string path = !text.empty() && text[0] == '/' ? text : ctx.options.base_dir + "/" + text;
+    std::string error;
+    if (!ReadSmallFile(path, &p->bytes, &error)) {
+      ctx.reporter.Error(Pos(body), "cannot read file '" + path + "': " + error,
+                         "paths are relative to the scenario file");
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, graph::Send* send) {
   bool ok = true;
   std::vector<std::string> allowed = kPayloadKeys;
@@ -297,18 +343,7 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
       ++payloads;
     }
   }
-  if (!others.empty()) {
-    YAML::Node first_bad;
-    for (auto it = value.begin(); it != value.end(); ++it)
-      if (it->first.IsScalar() && it->first.Scalar() == others[0]) first_bad = it->first;
-    std::string hint = DidYouMean(others[0], allowed);
-    ctx_.reporter.Error(Pos(first_bad), "unknown key '" + others[0] + "' in send",
-                        hint.empty() ? "to send JSON write send: {json: {" + others[0] +
-                                           ": ...}}; a send mapping takes one of text, json, "
-                                           "base64, hex, file, plus to and reply"
-                                     : hint);
-    return false;
-  }
+  if (!others.empty()) return UnknownSendKey(ctx_, value, others[0], allowed);
   ok = CheckKeys(ctx_, value, allowed, "send");
   if (payloads != 1) {
     ctx_.reporter.Error(payloads == 0 ? Pos(value) : Pos(second_payload_key),
@@ -328,26 +363,7 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
     p.body.pos = Pos(body);
     ok = AppendJson(ctx_, body, scope.templates, &p.body.segments) && ok;
   } else {
-    p.kind = graph::Payload::Kind::kBinary;
-    std::string text;
-    if (!ReadString(ctx_, body, kind, &text)) return false;
-    if (kind == "base64" && !DecodeBase64(text, &p.bytes)) {
-      ctx_.reporter.Error(Pos(body), "not valid base64");
-      ok = false;
-    } else if (kind == "hex" && !DecodeHex(text, &p.bytes)) {
-      ctx_.reporter.Error(Pos(body), "not valid hex",
-                          "write bytes as pairs of hex digits, e.g. 01ff");
-      ok = false;
-    } else if (kind == "file") {
-      std::string path =
-          !text.empty() && text[0] == '/' ? text : ctx_.options.base_dir + "/" + text;
-      std::string error;
-      if (!ReadSmallFile(path, &p.bytes, &error)) {
-        ctx_.reporter.Error(Pos(body), "cannot read file '" + path + "': " + error,
-                            "paths are relative to the scenario file");
-        ok = false;
-      }
-    }
+    ok = ReadBinaryPayload(ctx_, body, kind, &p) && ok;
   }
   if (auto v = value["to"]) {
     if (ReadString(ctx_, v, "to", &send->to)) {

@@ -10,10 +10,20 @@
 
 #include "expr_fixture.h"
 
+// AddressSanitizer owns operator new and delete: a replacement would free with free() what
+// its own operator new allocated in other translation units (alloc-dealloc-mismatch). The
+// count is taken in the Release pass; the sanitized pass skips these tests.
+#if defined(__SANITIZE_ADDRESS__)
+#define WSYAML_COUNT_ALLOCATIONS 0
+#else
+#define WSYAML_COUNT_ALLOCATIONS 1
+#endif
+
 namespace {
 std::atomic<long> g_allocations{0};
 }  // namespace
 
+#if WSYAML_COUNT_ALLOCATIONS
 void* operator new(std::size_t size) {
   g_allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size ? size : 1)) return p;
@@ -24,6 +34,7 @@ void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+#endif
 
 namespace wsyaml::engine::testing {
 namespace {
@@ -44,6 +55,7 @@ long AllocationsOf(const std::string& expr, std::string* result) {
 }
 
 TEST(ExprAlloc, ScalarResultsDoNotAllocate) {
+  if (!WSYAML_COUNT_ALLOCATIONS) GTEST_SKIP() << "AddressSanitizer owns operator new";
   const char* const kScalar[] = {
       "msg.seq != last[msg.symbol] + 1",
       "msg.price > 0 && has(msg.id) && msg.qty <= 100",
@@ -69,6 +81,7 @@ TEST(ExprAlloc, ScalarResultsDoNotAllocate) {
 }
 
 TEST(ExprAlloc, TheCounterSeesComputedTexts) {
+  if (!WSYAML_COUNT_ALLOCATIONS) GTEST_SKIP() << "AddressSanitizer owns operator new";
   // The test above can fail: a computed text beyond the short-string buffer allocates.
   std::string result;
   EXPECT_GE(AllocationsOf("upper(msg.long) + msg.s", &result), 100) << result;
