@@ -238,10 +238,10 @@ bool Vu::WakeExpects(Conn& conn, const MessageView& msg, TimePoint now) {
 void Vu::KeepInInbox(Conn& conn, const MessageView& msg, TimePoint now) {
   if (conn.spec->inbox <= 0) return;
   EvalContext eval = Context(&conn, &msg);
-  bool wanted = false;
-  for (const graph::Matcher& matcher : conn.spec->inbox_matchers)
-    wanted = wanted || Matches(matcher, msg, eval);
-  if (!wanted) return;
+  const auto& matchers = conn.spec->inbox_matchers;
+  if (std::none_of(matchers.begin(), matchers.end(),
+                   [&](const graph::Matcher& m) { return Matches(m, msg, eval); }))
+    return;
   TimePoint since = conn.last_send != TimePoint{} ? conn.last_send : conn.opened_at;
   conn.inbox.emplace_back(msg.text(), msg.binary(), since, now);
   if (conn.inbox.size() <= static_cast<size_t>(conn.spec->inbox)) return;
