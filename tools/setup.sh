@@ -2,7 +2,9 @@
 # Installs what wsyaml needs from Debian 12 (only what is missing), then configures and builds
 # a Release build into build/. Idempotent and non-interactive.
 #   tools/setup.sh            # build packages + the wsyaml binary in build/ (README command 1)
-#   tools/setup.sh --tests    # also the test packages (gtest, valijson, python, clang, chromium)
+#   tools/setup.sh --tests    # also the test packages (gtest, valijson, python, clang, chromium,
+#                             # rabbitmq-server, podman, prometheus, influxdb, node and the npm peers
+#                             # of tests/e2e/peers/node)
 #                             # and every target, warnings as errors (what tools/test.sh runs)
 #   BUILD_DIR=x BUILD_TYPE=Debug CMAKE_ARGS="..." tools/setup.sh [--tests]
 set -euo pipefail
@@ -12,14 +14,20 @@ tests=0
 
 packages=(
   cmake g++ make pkg-config
-  libyaml-cpp-dev libwebsocketpp-dev libasio-dev nlohmann-json3-dev libcli11-dev libssl-dev libre2-dev
+  libyaml-cpp-dev libwebsocketpp-dev libasio-dev nlohmann-json3-dev libcli11-dev libssl-dev libre2-dev zlib1g-dev
 )
 if ((tests)); then
   packages+=(
     libgtest-dev libgmock-dev libvalijson-dev
     python3 python3-websockets openssl
     clang libclang-rt-14-dev
+    rabbitmq-server
+    podman dpkg-dev
+    prometheus
+    influxdb
   )
+  # Node.js may come with the machine (a newer one than Debian's); install Debian's if not.
+  command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
   if [[ ${WSYAML_WITH_BROWSER:-1} == 1 ]]; then packages+=(chromium); fi
 fi
 
@@ -34,6 +42,20 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ((tests)); then
+  # The official Socket.IO and graphql-ws servers and node's ws: the real peers of the
+  # protocol tests (no lock file: it would name a registry host).
+  # playwright-core drives Debian's chromium for the dashboard test (no browser download).
+  # kubernetes-models validates the `wsyaml k8s` manifests against Kubernetes' OpenAPI schema.
+  # Installs when any dependency of package.json is missing.
+  missing_npm=$(cd tests/e2e/peers/node && node -e '
+    const deps = Object.keys(require("./package.json").dependencies);
+    console.log(deps.filter((d) => !require("fs").existsSync("node_modules/" + d)).join(" "))')
+  if [[ -n $missing_npm ]]; then
+    (cd tests/e2e/peers/node && npm install --no-audit --no-fund --no-package-lock --silent)
+  fi
 fi
 
 build_dir=${BUILD_DIR:-build}

@@ -29,6 +29,10 @@ constexpr MetricInfo kInfos[] = {
     {"ws_close_codes", MetricType::kCounter, Unit::kNone},
     {"ws_tls_handshaking", MetricType::kTrend, Unit::kMicros},
     {"timer_lateness", MetricType::kTrend, Unit::kMicros},
+    {"ws_next_interval", MetricType::kTrend, Unit::kMicros},
+    {"ws_payload_sent", MetricType::kCounter, Unit::kBytes},
+    {"ws_payload_received", MetricType::kCounter, Unit::kBytes},
+    {"ws_reply_wire_time", MetricType::kTrend, Unit::kMicros},
 };
 static_assert(sizeof(kInfos) / sizeof(kInfos[0]) == static_cast<size_t>(MetricId::kCount),
               "one MetricInfo per MetricId, in enum order");

@@ -18,8 +18,8 @@ enum class MetricId : uint16_t {
   kWsMsgsSent,             ///< counter: messages sent
   kWsMsgsReceived,         ///< counter: messages received
   kWsPing,                 ///< trend, µs: ping to pong
-  kDataSent,               ///< counter, bytes (payload + framing estimate)
-  kDataReceived,           ///< counter, bytes
+  kDataSent,               ///< counter, bytes on the wire: handshake, frame headers, payloads
+  kDataReceived,           ///< counter, bytes on the wire, as data_sent
   kIterations,             ///< counter: completed iterations
   kIterationDuration,      ///< trend, µs
   kInterruptedIterations,  ///< counter: iterations cut by the end of the test
@@ -27,7 +27,7 @@ enum class MetricId : uint16_t {
   kVus,                    ///< gauge: VUs running now
   kVusMax,                 ///< gauge: VUs allocated
   kChecks,                 ///< rate: passed / all
-  kWsReplyTime,            ///< trend, µs: send to matching message
+  kWsReplyTime,            ///< trend, µs: send (inside every/after: the tick) to matching message
   kWsDeliveryTime,         ///< trend, µs: timestamp in message to receipt
   kWsErrors,               ///< counter, by kind
   kWsOpen,                 ///< gauge: sockets open now
@@ -35,6 +35,10 @@ enum class MetricId : uint16_t {
   kWsCloseCodes,           ///< counter per close code (tag `code`)
   kWsTlsHandshaking,       ///< trend, µs: the TLS handshake of wss:// (also in ws_connecting)
   kTimerLateness,          ///< trend, µs: how late `every` and `after` bodies ran
+  kWsNextInterval,         ///< trend, µs: graphql-ws, between successive `next`s of a subscription
+  kWsPayloadSent,          ///< counter, bytes: payloads before compression (deflate only)
+  kWsPayloadReceived,      ///< counter, bytes: payloads after inflating (deflate only)
+  kWsReplyWireTime,        ///< trend, µs: as ws_reply_time, always from the actual send
   kCount                   ///< number of metrics; not a metric
 };
 

@@ -24,5 +24,6 @@ void AddPlanCommand(CLI::App& app, int& exit_code);      ///< wsyaml plan FILE
 void AddSchemaCommand(CLI::App& app, int& exit_code);    ///< wsyaml schema
 void AddMergeCommand(CLI::App& app, int& exit_code);     ///< wsyaml merge A.json B.json -o ALL.json
 void AddCompareCommand(CLI::App& app, int& exit_code);   ///< wsyaml compare BASE.json NEW.json
+void AddK8sCommand(CLI::App& app, int& exit_code);       ///< wsyaml k8s FILE --segments N
 
 }  // namespace wsyaml::cli

@@ -7,7 +7,7 @@ int main(int argc, char** argv) {
   using namespace wsyaml::cli;
   static constexpr CommandAdder kCommands[] = {
       AddRunCommand,    AddServeCommand, AddValidateCommand, AddPlanCommand,
-      AddSchemaCommand, AddMergeCommand, AddCompareCommand,
+      AddSchemaCommand, AddMergeCommand, AddCompareCommand,  AddK8sCommand,
   };
   CLI::App app{"wsyaml: WebSocket load and regression tests written as YAML"};
   app.set_version_flag("--version", "wsyaml " WSYAML_VERSION);

@@ -1,4 +1,7 @@
 // wsyaml run FILE: parses and checks the flags, then hands the run to run::Runner.
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -20,6 +23,8 @@ void AddRunCommand(CLI::App& app, int& exit_code) {
       exit_code = kExitInvalid;
       return;
     }
+    // Colour only for a terminal, never in a file or a pipe; NO_COLOR (no-color.org) wins.
+    options.color = metrics::UseColor(isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"));
     exit_code = run::Runner(std::move(options)).Run();
   });
 }

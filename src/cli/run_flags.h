@@ -25,12 +25,23 @@ struct RunFlags {
   int procs = 0;                             ///< --procs; 0 = automatic
   std::vector<std::string> local_addresses;  ///< --local-address, ranges allowed
   std::string segment;                       ///< --segment i/n
+  std::string start_at;                      ///< --start-at RFC 3339 time or +DURATION
   bool debug = false;
   bool quiet = false;
-  std::vector<std::string> outs;  ///< --out json=FILE | ndjson=FILE
+  bool no_summary = false;
+  bool no_thresholds = false;
+  std::vector<std::string> outs;  ///< --out KIND=FILE
   std::string junit;              ///< --junit FILE
   std::string report;             ///< --report FILE
+  std::string summary_export;     ///< --summary-export FILE
+  std::string dashboard;          ///< --dashboard[=HOST:PORT]; empty = no dashboard
+  std::string trend_stats;        ///< --summary-trend-stats "avg,min,med,max,p(90),p(95)"
 };
+
+/// Parses --start-at: an RFC 3339 time ("2026-12-01T10:00:00Z", "...T11:00:00.5+01:00") or
+/// a duration from `now_unix_ms` ("+30s"), into ms since the Unix epoch. False with *error.
+bool ParseStartAt(const std::string& text, int64_t now_unix_ms, int64_t* unix_ms,
+                  std::string* error);
 
 /// Declares the flags of `run` on `cmd`, stored into `flags`. Options that repeat take one
 /// value per use, so flags may come before or after the file.

@@ -92,6 +92,15 @@ class ConnectionListener {
   virtual void OnTlsHandshake(std::chrono::nanoseconds duration) { (void)duration; }
   /// A whole message arrived (fragments are already reassembled).
   virtual void OnMessage(std::string_view payload, bool binary) = 0;
+  /// permessage-deflate was negotiated (before OnOpen).
+  virtual void OnDeflate() {}
+  /// Bytes were written to (`sent`) or read from (`received`) the connection's socket: the
+  /// upgrade, frame headers, control frames, compressed payloads; a read before the events it
+  /// carries (OnOpen, OnMessage, OnClose), a write once it completed.
+  virtual void OnWireBytes(size_t sent, size_t received) {
+    (void)sent;
+    (void)received;
+  }
   /// A pong arrived for a ping we sent.
   virtual void OnPong(std::string_view payload) = 0;
   /// The connection closed after it was open. `clean` = a close frame was received.
@@ -109,6 +118,7 @@ struct ConnectRequest {
   std::chrono::microseconds timeout{std::chrono::seconds(10)};
   const graph::TlsOptions* tls = nullptr;  ///< may be null
   size_t max_message_size = 0;             ///< 0 = the library default
+  bool compression = false;                ///< offer permessage-deflate (RFC 7692)
   std::string debug_prefix;                ///< non-empty = print handshake details with this prefix
   const std::vector<std::string>* secrets = nullptr;  ///< values masked in those details
 };
@@ -121,6 +131,9 @@ class Connection {
   virtual SendResult Send(std::string_view payload, bool binary) = 0;
   /// Starts the closing handshake.
   virtual void Close(int code, const std::string& reason) = 0;
+  /// Starts the closing handshake at the run's end, where the engine's close wait bounds how
+  /// long it may take (rather than the transport's own close timeout).
+  virtual void CloseAtEnd(int code, const std::string& reason) { Close(code, reason); }
   /// Sends a ping.
   virtual void Ping(std::string_view payload) = 0;
 };

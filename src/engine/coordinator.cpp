@@ -14,10 +14,16 @@ using Kind = graph::LoadProfile::Kind;
 
 // Arrivals are handed to workers in batches covering this much time, spread evenly inside.
 constexpr graph::Micros kArrivalBatch = 10ms;
-// Once every iteration is interrupted, sockets get kCloseWait to finish their closing
-// handshake, extended while sockets keep closing (100k sockets on a busy server take longer)
-// up to kCloseWaitMax; checked every kCloseCheck.
+// Once every iteration is interrupted and every worker has written its close frames, sockets
+// get to finish their closing handshakes for as long as they keep closing: the wait ends when
+// the checks of kCloseWait (one every kCloseCheck) saw no socket close, a silent server, or at
+// kCloseWaitMax. Checks are counted, not time: on a busy machine a check that fires late must
+// not use up the window before the worker has had the CPU to read the servers' closes.
+// The window grows by one check per kSocketsPerCheck sockets still open: a busy server that
+// answers the closes of the whole test at once (8 segments of 18,750, --start-at) may answer
+// one segment's only after seconds of others', at about 2,000 a second.
 constexpr graph::Micros kCloseWait = 3s, kCloseWaitMax = 30s, kCloseCheck = 250ms;
+constexpr int64_t kCloseIdleChecks = kCloseWait / kCloseCheck, kSocketsPerCheck = 500;
 constexpr graph::Micros kTickInterval = 1s;
 
 }  // namespace
@@ -144,10 +150,21 @@ void Coordinator::InterruptScenario(size_t s) {
   clock.interrupt_timer = 0;
   if (clock.interrupted) return;
   clock.interrupted = true;
-  for (auto& worker : workers_) worker->Interrupt(static_cast<int>(s));
-  for (const ScenarioClock& other : scenarios_)
-    if (!other.interrupted) return;
-  StartCloseWait();
+  bool run_end = true;
+  for (const ScenarioClock& other : scenarios_) run_end = run_end && other.interrupted;
+  // Before the run's end, nothing else bounds the closes: the transport's own timeout must.
+  for (auto& worker : workers_) worker->Interrupt(static_cast<int>(s), run_end);
+  if (!run_end) return;
+  // No close completes before its worker has written all its close frames (18,750 take
+  // seconds on a starved core), so the wait starts once every worker has.
+  writers_pending_ = static_cast<int>(workers_.size());
+  for (auto& worker : workers_) {
+    worker->Then([this] {
+      runtime_.Post([this] {
+        if (--writers_pending_ == 0 && !finished_) StartCloseWait();
+      });
+    });
+  }
 }
 
 void Coordinator::OnStop(int requests, bool now) {
@@ -178,25 +195,26 @@ void Coordinator::OnStop(int requests, bool now) {
 
 void Coordinator::StartCloseWait() {
   TimePoint now = clock_.Now();
-  close_deadline_ = now + kCloseWait;
   close_limit_ = now + kCloseWaitMax;
+  idle_checks_ = 0;
   open_at_last_check_ = shared_.live->open_sockets.load();
   close_timer_ = clock_.Schedule(now + kCloseCheck, [this] { CheckCloseWait(); });
 }
 
 void Coordinator::CheckCloseWait() {
   close_timer_ = 0;
+  int64_t open = shared_.live->open_sockets.load();
+  // After a stop `now`, sockets that keep closing do not extend the wait.
+  bool closing = open < open_at_last_check_ && !stop_now_;
+  idle_checks_ = closing ? 0 : idle_checks_ + 1;
+  open_at_last_check_ = open;
   TimePoint now = clock_.Now();
-  if (now >= close_deadline_) {
+  if (idle_checks_ >= kCloseIdleChecks + open / kSocketsPerCheck || now >= close_limit_) {
     Finish();
     return;
   }
-  int64_t open = shared_.live->open_sockets.load();
-  if (!stop_now_ && open < open_at_last_check_)
-    close_deadline_ = std::min(std::max(close_deadline_, now + 1s), close_limit_);
-  open_at_last_check_ = open;
   close_timer_ =
-      clock_.Schedule(std::min(now + kCloseCheck, close_deadline_), [this] { CheckCloseWait(); });
+      clock_.Schedule(std::min(now + kCloseCheck, close_limit_), [this] { CheckCloseWait(); });
 }
 
 void Coordinator::Tick() {

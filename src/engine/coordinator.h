@@ -1,7 +1,8 @@
 // Follows a plan's load profile over time, driven by timers on the runtime's coordinator
 // loop (no polling): places VUs on workers, starts and stops iterations per scenario, ramps
-// VUs, paces arrivals, gives running iterations their graceful stop, then waits a bounded
-// time for sockets to close. Threading: every method runs on the coordinator's thread.
+// VUs, paces arrivals, gives running iterations their graceful stop, then waits for sockets
+// to close while they keep closing, within a bound. Threading: every method runs on the
+// coordinator's thread.
 #pragma once
 
 #include <atomic>
@@ -74,9 +75,10 @@ class Coordinator {
   bool finished_ = false;
   TimerId tick_timer_ = 0;
   int64_t tick_ = 0;
+  int writers_pending_ = 0;  ///< workers still writing their close frames
   TimerId close_timer_ = 0;
-  TimePoint close_deadline_ = TimePoint::max();
   TimePoint close_limit_ = TimePoint::max();
+  int64_t idle_checks_ = 0;  ///< close-wait checks in a row that saw no socket close
   int64_t open_at_last_check_ = 0;
 };
 

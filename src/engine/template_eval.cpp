@@ -1,13 +1,15 @@
 #include "engine/template_eval.h"
 
 #include "engine/expr_eval.h"
+#include "engine/protocol.h"
 #include "engine/regex_eval.h"
 #include "graph/json_escape.h"
+#include "metrics/timeseries.h"
 
 #include <re2/re2.h>
+#include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 
 namespace wsyaml::engine {
@@ -66,9 +68,7 @@ std::string Call(const Segment& seg, const EvalContext& ctx, bool* raw_json) {
       return Uuid4(rng);
     case graph::Function::kTimestamp:
       *raw_json = true;
-      return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count());
+      return std::to_string(metrics::NowUnixMs());
     default:
       return {};  // the other functions exist only in expressions (kExpr)
   }
@@ -240,9 +240,13 @@ const nlohmann::json* MessageView::Json() const {
   return json_ ? &*json_ : nullptr;
 }
 
-const nlohmann::json* MessageView::At(const graph::JsonPath& path) const {
-  const nlohmann::json* node = Json();
-  for (const graph::PathElem& elem : path) {
+namespace {
+
+// The value at the path [begin, end) below `node`; null when absent.
+const nlohmann::json* Walk(const nlohmann::json* node, graph::JsonPath::const_iterator begin,
+                           graph::JsonPath::const_iterator end) {
+  for (auto it = begin; it != end; ++it) {
+    const graph::PathElem& elem = *it;
     if (!node) return nullptr;
     if (elem.index >= 0) {
       if (!node->is_array() || static_cast<size_t>(elem.index) >= node->size()) return nullptr;
@@ -252,6 +256,41 @@ const nlohmann::json* MessageView::At(const graph::JsonPath& path) const {
     }
   }
   return node;
+}
+
+nlohmann::json MetaJson(const ProtocolMeta& meta) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!meta.event.empty()) j["event"] = meta.event;
+  if (!meta.headers.empty()) {
+    nlohmann::json headers = nlohmann::json::object();
+    // STOMP 1.2: when a header repeats, the first occurrence is the value.
+    for (const auto& [name, value] : meta.headers)
+      if (!headers.contains(name)) headers[name] = value;
+    j["headers"] = std::move(headers);
+  }
+  if (!meta.args_json.empty()) {
+    nlohmann::json args = nlohmann::json::parse(meta.args_json, nullptr, false);
+    if (!args.is_discarded()) j["$args"] = std::move(args);
+    // socket.io events only (they alone have args): always there, so ${msg.attachments} is 0
+    // rather than a field of the first argument that happens to share the name.
+    j["attachments"] = meta.attachments;
+  }
+  return j;
+}
+
+}  // namespace
+
+const nlohmann::json* MessageView::At(const graph::JsonPath& path) const {
+  if (meta_ && !path.empty() && path.front().index < 0) {
+    if (!meta_json_) meta_json_ = MetaJson(*meta_);
+    if (const nlohmann::json* field = FindKey(*meta_json_, path.front().key))
+      return Walk(field, path.begin() + 1, path.end());
+  }
+  return JsonAt(path);
+}
+
+const nlohmann::json* MessageView::JsonAt(const graph::JsonPath& path) const {
+  return Walk(Json(), path.begin(), path.end());
 }
 
 const nlohmann::json* FindKey(const nlohmann::json& object, std::string_view key) {
@@ -345,6 +384,16 @@ bool RenderValue(const graph::Template& tmpl, const EvalContext& ctx, nlohmann::
 
 bool Matches(const graph::Matcher& matcher, const MessageView& message, const EvalContext& ctx) {
   if (matcher.binary && *matcher.binary != message.binary()) return false;
+  if (matcher.event || !matcher.headers.empty()) {
+    const ProtocolMeta* meta = message.meta();
+    if (!meta) return false;
+    if (matcher.event && meta->event != Render(*matcher.event, ctx)) return false;
+    for (const auto& [name, value] : matcher.headers) {
+      auto it = std::find_if(meta->headers.begin(), meta->headers.end(),
+                             [&](const auto& header) { return header.first == name; });
+      if (it == meta->headers.end() || it->second != Render(value, ctx)) return false;
+    }
+  }
   if (matcher.text && message.text() != Render(*matcher.text, ctx)) return false;
   if (matcher.contains && message.text().find(Render(*matcher.contains, ctx)) == std::string::npos)
     return false;
@@ -354,7 +403,7 @@ bool Matches(const graph::Matcher& matcher, const MessageView& message, const Ev
     const nlohmann::json* root = message.Json();
     if (!root) return false;
     for (const graph::JsonLeaf& leaf : matcher.json) {
-      const nlohmann::json* actual = message.At(leaf.path);
+      const nlohmann::json* actual = message.JsonAt(leaf.path);
       if (!actual) return false;
       std::string expected_text = Render(leaf.expected, ctx);
       nlohmann::json expected =

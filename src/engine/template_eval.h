@@ -15,22 +15,34 @@
 
 namespace wsyaml::engine {
 
+struct ProtocolMeta;
+
 /// A received (or sent) message; its JSON form is parsed at most once, on first use.
 class MessageView {
  public:
-  MessageView(std::string_view text, bool binary) : text_(text), binary_(binary) {}
+  /// `meta`: what a protocol decoded beside the payload (null for raw frames); must outlive
+  /// the view.
+  MessageView(std::string_view text, bool binary, const ProtocolMeta* meta = nullptr)
+      : text_(text), binary_(binary), meta_(meta) {}
   std::string_view text() const { return text_; }
   bool binary() const { return binary_; }
+  const ProtocolMeta* meta() const { return meta_; }
   /// The parsed JSON, or null when the message is not JSON.
   const nlohmann::json* Json() const;
-  /// The value at `path`, or null when absent or not JSON.
+  /// The value at `path` in the JSON payload, or null when absent or not JSON.
+  const nlohmann::json* JsonAt(const graph::JsonPath& path) const;
+  /// As JsonAt, but a protocol's fields come first: `event` (when the protocol set one),
+  /// `headers.NAME`, and `$args[i]` (socket.io's arguments, written ${args[i]}).
   const nlohmann::json* At(const graph::JsonPath& path) const;
 
  private:
   std::string_view text_;
   bool binary_;
+  const ProtocolMeta* meta_;
   mutable bool parsed_ = false;
   mutable std::optional<nlohmann::json> json_;
+  mutable std::optional<nlohmann::json>
+      meta_json_;  ///< meta_ as {event, headers, $args, attachments}
 };
 
 /// A feeder row source: the current row of each feeder for this VU.

@@ -109,14 +109,18 @@ void Vu::CancelIteration() {
   }
 }
 
-void Vu::Interrupt() {
+void Vu::Interrupt(bool run_end) {
   if (!running_ || interrupted_) return;
   interrupted_ = true;
   CancelIteration();
   for (auto& c : conns_) {
     if (c->state == Conn::State::kOpen) {
       c->state = Conn::State::kClosing;
-      c->socket->Close(1001, "going away");
+      if (run_end) {
+        c->socket->CloseAtEnd(1001, "going away");
+      } else {
+        c->socket->Close(1001, "going away");
+      }
     } else if (c->state == Conn::State::kConnecting) {
       ctx_.handshakes.Leave(c->handshake, *ctx_.scheduler);
       c->socket.reset();

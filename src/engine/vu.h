@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/protocol.h"
 #include "engine/template_eval.h"
 #include "engine/worker_context.h"
 #include "graph/graph.h"
@@ -32,8 +33,10 @@ class Vu {
   /// True between StartIteration and its DoneCallback.
   bool running() const { return running_; }
   /// Cuts the running iteration short: cancels its timers and closes its sockets with 1001
-  /// (going away). `done(false)` follows once every socket is closed.
-  void Interrupt();
+  /// (going away). `done(false)` follows once every socket is closed. At the run's end
+  /// (`run_end`), not the transport's close timeout but the coordinator's close wait bounds
+  /// the closing handshakes (Connection::CloseAtEnd).
+  void Interrupt(bool run_end = false);
   /// Drops every socket without a closing handshake (last resort at shutdown) and cancels
   /// every timer of the VU: no callback follows, and the VU may be destroyed at once.
   void Abandon();
@@ -70,9 +73,29 @@ class Vu {
   void Execute(Fiber& fiber, const graph::Fail& fail);
   void Execute(Fiber& fiber, const graph::If& branch);
   void Execute(Fiber& fiber, const graph::Check& check);
-  /// Sets up a send's reply expectation on `conn` (the message was just sent).
+  /// Sets up a send's reply expectation on `conn` (the message was just sent); `key`: a
+  /// protocol reply, settled by the protocol rather than by the reply's matcher.
   void ExpectReply(Fiber& fiber, Conn& conn, const graph::Reply& reply, std::string sent,
-                   bool binary);
+                   bool binary, std::string key = {});
+  /// The connection a step sends on: `to` when named, else the fiber's; null (and an error
+  /// of kind send counted) when it is not open.
+  Conn* SendTarget(Fiber& fiber, const std::string& to);
+
+  // Protocol steps (vu_protocol.cpp): rendered into a ProtocolCommand for the session.
+  void Execute(Fiber& fiber, const graph::Emit& emit);
+  void Execute(Fiber& fiber, const graph::Subscribe& subscribe);
+  void Execute(Fiber& fiber, const graph::Unsubscribe& unsubscribe);
+  void Execute(Fiber& fiber, const graph::Acknowledge& acknowledge);
+  /// A `send` on a protocol connection (stomp SEND, socket.io "message").
+  void SendByProtocol(Fiber& fiber, Conn& conn, const graph::Send& send);
+  /// Encodes `command` on `conn`; a wanted reply is awaited under the session's key.
+  /// False (an error counted) when the session refused it.
+  bool EncodeCommand(Fiber& fiber, Conn& conn, const ProtocolCommand& command,
+                     const graph::Reply* reply, const std::string& sent);
+  /// Starts the protocol of a just-opened connection (its handshake, its timeout).
+  void StartProtocol(Conn& conn);
+  /// Sends heart-beats every `interval` while the connection is open.
+  void StartHeartbeat(Conn& conn, std::chrono::microseconds interval);
   void RunBody(const graph::StepList& body, Conn* conn, const MessageView* msg, TimePoint intended);
   void Resume(Fiber& fiber);
 
@@ -116,7 +139,13 @@ class Vu {
   ConnectRequest MakeRequest(Conn& conn, const EvalContext& eval);
   void StartHandshake(Conn& conn, const ConnectRequest& request);
   void HandleOpen(Conn& conn);
-  void HandleMessage(Conn& conn, std::string_view payload, bool binary);
+  /// The connection is open for its steps (raw: at the open; else after the protocol's
+  /// handshake): its program starts, its waiters wake.
+  void ConnReady(Conn& conn);
+  /// A frame arrived: counted, then decoded by the protocol or handled as a message.
+  void HandleFrame(Conn& conn, std::string_view payload, bool binary);
+  void HandleMessage(Conn& conn, std::string_view payload, bool binary,
+                     const ProtocolMeta* meta = nullptr);
   /// Settles the first pending reply of `conn` that `msg` matches.
   void MatchReply(Conn& conn, const MessageView& msg, TimePoint now);
   void RunMessageHandlers(Conn& conn, const MessageView& msg);

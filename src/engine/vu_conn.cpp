@@ -8,6 +8,7 @@
 #include "engine/regex_eval.h"
 #include "engine/vu.h"
 #include "engine/vu_internal.h"
+#include "metrics/timeseries.h"
 
 namespace wsyaml::engine {
 
@@ -20,12 +21,6 @@ std::string JoinUrl(const std::string& base, const std::string& url) {
   if (url.empty()) return base;
   if (url.front() == '/') return base + url;
   return base + "/" + url;
-}
-
-int64_t MillisSinceEpoch() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // A ms-since-epoch timestamp: a JSON number, or text that starts with one ("1732500000000 hi").
@@ -43,6 +38,34 @@ bool TimestampAt(const MessageView& msg, const graph::JsonPath& path, int64_t* m
   if (digits == 0 || digits > 18) return false;
   *ms = std::stoll(text.substr(0, digits));
   return true;
+}
+
+// What a protocol needs of the handshake when the scenario does not say: its subprotocol, and
+// socket.io's Engine.IO path and query.
+void AddProtocolDefaults(graph::Protocol protocol, ConnectRequest* request) {
+  switch (protocol) {
+    case graph::Protocol::kRaw:
+      return;
+    case graph::Protocol::kStomp:
+      if (request->subprotocols.empty()) request->subprotocols = {"v12.stomp"};
+      return;
+    case graph::Protocol::kGraphqlWs:
+      if (request->subprotocols.empty()) request->subprotocols = {"graphql-transport-ws"};
+      return;
+    case graph::Protocol::kSocketIo: {
+      std::string& url = request->url;
+      if (url.find("EIO=") != std::string::npos) return;
+      size_t authority = url.find("://");
+      size_t path = url.find('/', authority == std::string::npos ? 0 : authority + 3);
+      if (path == std::string::npos || url.compare(path, std::string::npos, "/") == 0) {
+        if (path != std::string::npos) url.erase(path);
+        url += "/socket.io/";
+      }
+      url += url.find('?') == std::string::npos ? "?" : "&";
+      url += "EIO=4&transport=websocket";
+      return;
+    }
+  }
 }
 
 bool IsCredentialHeader(const std::string& name) {
@@ -64,6 +87,10 @@ void Vu::OpenConn(Conn& conn) {
   conn.state = Conn::State::kConnecting;
   conn.handlers.clear();
   conn.protocol.clear();
+  conn.session.reset();
+  conn.ready = false;
+  conn.protocol_failed = false;
+  conn.subscription_tags.clear();
   conn.inbox.clear();
   RegisterEarlyErrorHandlers(conn);
   EvalContext eval = Context(&conn);
@@ -75,6 +102,7 @@ void Vu::OpenConn(Conn& conn) {
     }
     conn.tags = ctx_.RenderedTags(scenario_, rendered);
   }
+  conn.deflate = false;
   conn.sent_counters = {};
   conn.received_counters = {};
   ConnectRequest request = MakeRequest(conn, eval);
@@ -114,9 +142,12 @@ ConnectRequest Vu::MakeRequest(Conn& conn, const EvalContext& eval) {
     }
   }
   request.subprotocols = conn.spec->subprotocols;
+  AddProtocolDefaults(conn.spec->protocol.kind, &request);
+  conn.url = request.url;
   request.timeout = conn.spec->timeout;
   request.tls = conn.spec->tls ? &*conn.spec->tls : nullptr;
   request.max_message_size = conn.spec->max_message_size;
+  request.compression = conn.spec->compression;
   if (ctx_.debug) {
     request.secrets = &secrets_;
     request.debug_prefix =
@@ -159,6 +190,21 @@ void Vu::HandleOpen(Conn& conn) {
     conn.socket->Close(1001, "going away");
     return;
   }
+  if (conn.spec->protocol.kind != graph::Protocol::kRaw) {
+    StartProtocol(conn);
+    return;
+  }
+  ConnReady(conn);
+}
+
+void Vu::ConnReady(Conn& conn) {
+  if (conn.ready || conn.state != Conn::State::kOpen) return;
+  conn.ready = true;
+  CancelTimer(conn.connect_timeout);
+  if (conn.session) {
+    std::chrono::microseconds heartbeat = conn.session->HeartbeatInterval();
+    if (heartbeat.count() > 0) StartHeartbeat(conn, heartbeat);
+  }
   if (conn.spec->has_steps) {
     conn.program = std::make_unique<Fiber>();
     conn.program->conn = &conn;
@@ -170,14 +216,33 @@ void Vu::HandleOpen(Conn& conn) {
   MaybeFinish();
 }
 
-void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
+void Vu::HandleFrame(Conn& conn, std::string_view payload, bool binary) {
+  if (!conn.session) {
+    HandleMessage(conn, payload, binary);
+    return;
+  }
   if (conn.state != Conn::State::kOpen && conn.state != Conn::State::kClosing) return;
-  conn.received_counters.Count(*ctx_.shard, MetricId::kWsMsgsReceived, MetricId::kDataReceived,
-                               conn.tags, payload.size());
-  ctx_.live->msgs_received.fetch_add(1, std::memory_order_relaxed);
+  conn.received_counters.CountPayload(*ctx_.shard, MetricId::kWsPayloadReceived, conn.tags,
+                                      payload.size(), conn.deflate);
+  conn.last_frame_at = ctx_.scheduler->Now();
   if (ctx_.debug) Debug(&conn, std::string(binary ? "< [binary] " : "< ") + std::string(payload));
+  conn.session->OnFrame(payload, binary, conn);
+}
+
+void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary,
+                       const ProtocolMeta* meta) {
+  if (conn.state != Conn::State::kOpen && conn.state != Conn::State::kClosing) return;
+  if (meta) {
+    conn.received_counters.CountMessage(*ctx_.shard, MetricId::kWsMsgsReceived, conn.tags);
+  } else {
+    conn.received_counters.Count(*ctx_.shard, MetricId::kWsMsgsReceived,
+                                 MetricId::kWsPayloadReceived, conn.tags, payload.size(),
+                                 conn.deflate);
+    if (ctx_.debug) Debug(&conn, std::string(binary ? "< [binary] " : "< ") + std::string(payload));
+  }
+  ctx_.live->msgs_received.fetch_add(1, std::memory_order_relaxed);
   if (interrupted_) return;
-  MessageView msg(payload, binary);
+  MessageView msg(payload, binary, meta);
   TimePoint now = ctx_.scheduler->Now();
   MatchReply(conn, msg, now);
   RunMessageHandlers(conn, msg);
@@ -186,11 +251,12 @@ void Vu::HandleMessage(Conn& conn, std::string_view payload, bool binary) {
 
 void Vu::MatchReply(Conn& conn, const MessageView& msg, TimePoint now) {
   for (auto it = conn.replies.begin(); it != conn.replies.end(); ++it) {
+    if (!it->key.empty()) continue;  // a protocol's reply: settled by ProtocolLink::Replied
     EvalContext eval = Context(&conn, &msg);
     MessageView sent(it->sent, it->sent_binary);
     eval.sent = &sent;
     if (!MessageMatches(it->reply->match, msg, eval, conn)) continue;
-    ctx_.shard->Record(MetricId::kWsReplyTime, now - it->sent_at, it->tags);
+    it->Record(*ctx_.shard, now);
     Check(it->reply->name.empty() ? "reply" : it->reply->name, true, {});
     ctx_.scheduler->Cancel(it->timeout);
     conn.replies.erase(it);
@@ -209,7 +275,7 @@ void Vu::RunMessageHandlers(Conn& conn, const MessageView& msg) {
     if (on.measure) {
       int64_t sent_ms = 0;
       if (TimestampAt(msg, on.measure->since, &sent_ms)) {
-        int64_t delta_ms = std::max<int64_t>(0, MillisSinceEpoch() - sent_ms);
+        int64_t delta_ms = std::max<int64_t>(0, metrics::NowUnixMs() - sent_ms);
         uint32_t tags = ctx_.TagsFor(&*on.measure, scenario_, conn.spec->tags, on.measure->name);
         ctx_.shard->Record(MetricId::kWsDeliveryTime, std::chrono::milliseconds(delta_ms), tags);
       }
@@ -243,7 +309,7 @@ void Vu::KeepInInbox(Conn& conn, const MessageView& msg, TimePoint now) {
                    [&](const graph::Matcher& m) { return Matches(m, msg, eval); }))
     return;
   TimePoint since = conn.last_send != TimePoint{} ? conn.last_send : conn.opened_at;
-  conn.inbox.emplace_back(msg.text(), msg.binary(), since, now);
+  conn.inbox.emplace_back(msg.text(), msg.binary(), msg.meta(), since, now);
   if (conn.inbox.size() <= static_cast<size_t>(conn.spec->inbox)) return;
   conn.inbox.pop_front();
   RecordError(ErrorKind::kInboxOverflow,
@@ -267,7 +333,8 @@ bool Vu::TakeFromInbox(Conn& conn, const graph::Expect& expect) {
 void Vu::PassExpect(Conn& conn, const graph::Expect& expect, const MessageView& msg,
                     std::chrono::nanoseconds reply_time) {
   uint32_t tags = ctx_.TagsFor(&expect, scenario_, conn.spec->tags, expect.name);
-  ctx_.shard->Record(MetricId::kWsReplyTime, reply_time, tags);
+  // An expect is timed from an actual send (or its own start): its two reply times are equal.
+  RecordReplyTimes(*ctx_.shard, tags, reply_time, reply_time);
   Check(expect.name, true, {});
   Capture(expect.captures, msg);
 }
@@ -291,6 +358,8 @@ void Vu::Capture(const std::vector<graph::Capture>& captures, const MessageView&
 void Vu::HandleClose(Conn& conn, int code, const std::string& reason, bool clean) {
   if (conn.state == Conn::State::kClosed || conn.state == Conn::State::kIdle) return;
   bool was_open = conn.state == Conn::State::kOpen || conn.state == Conn::State::kClosing;
+  if (conn.session && conn.state == Conn::State::kOpen && !interrupted_)
+    conn.session->OnClose(code, reason, conn);
   conn.state = Conn::State::kClosed;
   if (was_open) {
     ctx_.shard->Record(MetricId::kWsSessionDuration, ctx_.scheduler->Now() - conn.opened_at,
@@ -318,7 +387,9 @@ void Vu::HandleFail(Conn& conn, const Failure& failure) {
   // A protocol failure after open is counted; the transport reports the close after it.
   if (!connecting && interrupted_) return;
   if (connecting) conn.state = Conn::State::kClosed;
-  if (!interrupted_) RecordError(failure.kind, failure.message, conn.tags, failure.http_status);
+  bool reported = failure.kind == ErrorKind::kProtocol && conn.protocol_failed;
+  if (!interrupted_ && !reported)
+    RecordError(failure.kind, failure.message, conn.tags, failure.http_status);
   Debug(&conn, "failed: " + ErrorLabel(failure.kind, failure.http_status) + ": " + failure.message);
   if (!interrupted_) RunEventHandlers(conn, graph::OnEvent::Kind::kError);
   if (connecting) ConnEnded(conn, true);

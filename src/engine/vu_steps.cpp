@@ -69,17 +69,13 @@ void Vu::Execute(Fiber& fiber, const graph::Connect& spec) {
 }
 
 void Vu::Execute(Fiber& fiber, const graph::Send& send) {
-  Conn* conn = fiber.conn;
-  if (!send.to.empty()) {
-    conn = nullptr;
-    for (auto& c : conns_)
-      if (c->spec->name == send.to && c->state == Conn::State::kOpen) conn = c.get();
-  }
-  uint32_t tags = conn ? conn->tags : 0;
-  if (!conn || conn->state != Conn::State::kOpen) {
-    RecordError(ErrorKind::kSend, "send on a connection that is not open", tags);
+  Conn* conn = SendTarget(fiber, send.to);
+  if (!conn) return;
+  if (conn->session) {
+    SendByProtocol(fiber, *conn, send);
     return;
   }
+  uint32_t tags = conn->tags;
   bool binary = send.payload.kind == graph::Payload::Kind::kBinary;
   EvalError error;
   EvalContext eval = Context(conn, fiber.msg);
@@ -94,23 +90,26 @@ void Vu::Execute(Fiber& fiber, const graph::Send& send) {
     return;
   }
   conn->last_send = ctx_.scheduler->Now();
-  conn->sent_counters.Count(*ctx_.shard, MetricId::kWsMsgsSent, MetricId::kDataSent, tags,
-                            payload.size());
+  conn->sent_counters.Count(*ctx_.shard, MetricId::kWsMsgsSent, MetricId::kWsPayloadSent, tags,
+                            payload.size(), conn->deflate);
   ctx_.live->msgs_sent.fetch_add(1, std::memory_order_relaxed);
   if (ctx_.debug) Debug(conn, (binary ? "> [binary] " : "> ") + payload);
   if (send.reply) ExpectReply(fiber, *conn, *send.reply, std::move(payload), binary);
 }
 
 void Vu::ExpectReply(Fiber& fiber, Conn& conn, const graph::Reply& reply, std::string sent,
-                     bool binary) {
+                     bool binary, std::string key) {
   TimePoint now = conn.last_send;
   conn.replies.push_back({});
   auto it = std::prev(conn.replies.end());
   it->reply = &reply;
+  it->key = std::move(key);
   it->sent = std::move(sent);
   it->sent_binary = binary;
   // Inside `every`, latency counts from the intended send time (coordinated omission).
+  // ws_reply_wire_time keeps the actual send, so server latency and client lateness part.
   it->sent_at = fiber.intended != TimePoint{} ? std::min(fiber.intended, now) : now;
+  it->sent_wire = now;
   it->tags = ctx_.TagsFor(&reply, scenario_, conn.spec->tags, reply.name);
   Conn* c = &conn;
   it->timeout = ctx_.scheduler->Schedule(now + reply.within, [this, c, it] {
@@ -137,6 +136,7 @@ void Vu::Execute(Fiber& fiber, const graph::OnEvent& on_event) {
 void Vu::Execute(Fiber& fiber, const graph::Close& close) {
   Conn* conn = fiber.conn;
   if (conn && conn->state == Conn::State::kOpen) {
+    if (conn->session) conn->session->Stop(*conn);
     conn->state = Conn::State::kClosing;
     std::string reason = Render(close.reason, Context(conn, fiber.msg));
     Debug(conn, "close " + std::to_string(close.code) + " " + reason);

@@ -87,19 +87,21 @@ void Worker::StopStarting(int scenario) {
   });
 }
 
-void Worker::Interrupt(int scenario) {
-  loop_->Post([this, scenario] {
+void Worker::Interrupt(int scenario, bool run_end) {
+  loop_->Post([this, scenario, run_end] {
     for (Slot& slot : slots_) {
       if (slot.scenario != scenario) continue;
       slot.stopped = true;
       if (slot.vu->running()) {
-        slot.vu->Interrupt();
+        slot.vu->Interrupt(run_end);
       } else {
         MarkDone(slot);
       }
     }
   });
 }
+
+void Worker::Then(std::function<void()> fn) { loop_->Post(std::move(fn)); }
 
 void Worker::Shutdown() {
   loop_->Post([this] {

@@ -51,8 +51,12 @@ class Worker {
   void Arrive(int scenario, int count, graph::Micros window);
   /// No new iterations for `scenario`.
   void StopStarting(int scenario);
-  /// Interrupts the running iterations of `scenario` (their sockets close with 1001).
-  void Interrupt(int scenario);
+  /// Interrupts the running iterations of `scenario` (their sockets close with 1001); at the
+  /// `run_end` the coordinator's close wait bounds their closing handshakes.
+  void Interrupt(int scenario, bool run_end);
+  /// Runs `fn` on the worker's loop once everything posted before it has run (e.g. once the
+  /// close frames of an Interrupt are written).
+  void Then(std::function<void()> fn);
   /// Drops everything and ends the loop.
   void Shutdown();
   /// Waits for the loop to end, then destroys the VUs.

@@ -23,11 +23,31 @@ using SslContext = asio::ssl::context;
 
 // Bytes a connection may have queued for sending before further sends are refused.
 constexpr size_t kMaxQueuedBytes = 8 << 20;
+// A closing handshake at the run's end may take this long: more than the coordinator's close
+// wait, which drops what is left (at most 30 s after the close frames are written).
+constexpr long kCloseAtEndTimeoutMs = 60000;  // NOLINT(runtime/int): websocketpp's type
 
 // What the websocketpp handlers reach; the engine's handle clears `listener` when it goes.
-struct Link {
-  ConnectionListener* listener;
+struct Link : ws_client::WireSink {
+  void OnWire(size_t sent, size_t received) override {
+    if (listener) listener->OnWireBytes(sent, received);
+  }
+
+  ConnectionListener* listener = nullptr;
+  ws_client::DeflateExtension* deflate = nullptr;  ///< set at open when negotiated
+  std::string deflate_error;  ///< why the server's permessage-deflate answer was refused
 };
+
+// Why an upgrade answer cannot be used (null when it can): the server chose none of the
+// `offered` subprotocols, or accepted an extension that was not offered.
+const char* RefusedAnswer(const std::string& protocol, const std::vector<std::string>& offered,
+                          bool unoffered_deflate) {
+  if (!offered.empty() && std::find(offered.begin(), offered.end(), protocol) == offered.end())
+    return "the server accepted none of the offered subprotocols";
+  if (unoffered_deflate)
+    return "the server answered permessage-deflate, which was not offered (RFC 7692 section 5)";
+  return nullptr;
+}
 
 std::string MaskCredentialHeaders(const std::string& raw) {
   std::string out;
@@ -168,9 +188,10 @@ class WsConnection : public Connection {
                          " bytes already queued, the server is not reading; message dropped",
                      0};
     }
-    std::error_code ec =
-        con_->send(payload.data(), payload.size(),
-                   binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text);
+    auto op = binary ? websocketpp::frame::opcode::binary : websocketpp::frame::opcode::text;
+    // Only the std::string overload marks a message for compression.
+    std::error_code ec = link_->deflate ? con_->send(std::string(payload), op)
+                                        : con_->send(payload.data(), payload.size(), op);
     if (ec) return Failure{ErrorKind::kSend, ec.message(), 0};
     return std::nullopt;
   }
@@ -179,6 +200,14 @@ class WsConnection : public Connection {
     if (!con_) return;
     std::error_code ec;
     con_->close(static_cast<websocketpp::close::status::value>(code), reason, ec);
+  }
+
+  void CloseAtEnd(int code, const std::string& reason) override {
+    if (!con_) return;
+    // websocketpp's 5 s per socket would turn slow but healthy closes into 1006: a busy
+    // server answering 100k closes at once takes longer. The coordinator's wait decides.
+    con_->set_close_handshake_timeout(kCloseAtEndTimeoutMs);
+    Close(code, reason);
   }
 
   void Ping(std::string_view payload) override {
@@ -249,7 +278,8 @@ class WsTransport : public Transport {
   std::unique_ptr<Connection> ConnectWith(Client& client, const ConnectRequest& request,
                                           ConnectionListener* listener) {
     using ConPtr = typename Client::connection_ptr;
-    auto link = std::make_shared<Link>(Link{listener});
+    auto link = std::make_shared<Link>();
+    link->listener = listener;
     std::shared_ptr<TlsSession> session;
     if constexpr (std::is_same_v<Client, TlsClient>) {
       std::string error;
@@ -268,8 +298,11 @@ class WsTransport : public Transport {
       return FailSoon<ConPtr>(link, {ErrorKind::kConnect, message, 0});
     }
     if (session) sessions_[con.get()] = session;
+    con->SetWireSink(link);
     for (const auto& [name, value] : request.headers) con->append_header(name, value);
     for (const auto& protocol : request.subprotocols) con->add_subprotocol(protocol, ec);
+    if (request.compression)
+      con->append_header("Sec-WebSocket-Extensions", PerMessageDeflate::kOffer);
     if (request.max_message_size > 0) con->set_max_message_size(request.max_message_size);
     SetOpenHandler(client, con, link, request);
     SetEventHandlers(client, con, link);
@@ -337,12 +370,21 @@ class WsTransport : public Transport {
     std::vector<std::string> secrets =
         request.secrets ? *request.secrets : std::vector<std::string>{};
     con->set_open_handler([this, &client, link, prefix = request.debug_prefix, secrets,
-                           offered = request.subprotocols](websocketpp::connection_hdl hdl) {
+                           offered = request.subprotocols, compression = request.compression,
+                           max_size = request.max_message_size](websocketpp::connection_hdl hdl) {
+      ws_client::DeflateExtension* deflate = std::exchange(ws_client::t_negotiated, nullptr);
       std::error_code ec;
       typename Client::connection_ptr c = client.get_con_from_hdl(hdl, ec);
       if (ec) return;
       sessions_.erase(c.get());
       if (!link->listener) return;
+      // websocketpp opens even when negotiation failed, after or before calling the fail
+      // handler (which may have taken the extension).
+      if (!link->deflate_error.empty()) return;
+      if (deflate && !deflate->error().empty()) {
+        link->deflate_error = deflate->error();
+        return;
+      }
       if (!prefix.empty()) {
         Logger::Line(Logger::Level::kDebug, 0, -1,
                      prefix + " handshake request:" +
@@ -353,13 +395,16 @@ class WsTransport : public Transport {
       }
       // websocketpp fills get_subprotocol() only on servers: read the response instead.
       std::string protocol = c->get_response_header("Sec-WebSocket-Protocol");
-      if (!offered.empty() &&
-          std::find(offered.begin(), offered.end(), protocol) == offered.end()) {
-        link->listener->OnFail(
-            {ErrorKind::kHandshake, "the server accepted none of the offered subprotocols", 0});
+      if (const char* refused = RefusedAnswer(protocol, offered, deflate && !compression)) {
+        link->listener->OnFail({ErrorKind::kHandshake, refused, 0});
         std::error_code close_ec;
-        c->close(websocketpp::close::status::protocol_error, "no subprotocol", close_ec);
+        c->close(websocketpp::close::status::protocol_error, "handshake refused", close_ec);
         return;
+      }
+      link->deflate = deflate;
+      if (deflate) {
+        deflate->SetMaxSize(max_size);
+        link->listener->OnDeflate();
       }
       link->listener->OnOpen(protocol);
     });
@@ -384,6 +429,9 @@ class WsTransport : public Transport {
       if (!ec && link->listener) ReportClose(c, *link);
     });
     con->set_fail_handler([this, &client, link](websocketpp::connection_hdl hdl) {
+      // A failed negotiation's terminate() may call this before the open handler.
+      ws_client::DeflateExtension* deflate = std::exchange(ws_client::t_negotiated, nullptr);
+      if (deflate && !deflate->error().empty()) link->deflate_error = deflate->error();
       std::error_code ec;
       ConPtr c = client.get_con_from_hdl(hdl, ec);
       if (ec) return;
@@ -393,7 +441,13 @@ class WsTransport : public Transport {
         detail = it->second->detail;
         sessions_.erase(it);
       }
-      if (link->listener) link->listener->OnFail(Classify(c, detail));
+      if (!link->listener) return;
+      if (!link->deflate_error.empty()) {
+        link->listener->OnFail(
+            {ErrorKind::kHandshake, "permessage-deflate: " + link->deflate_error, 0});
+        return;
+      }
+      link->listener->OnFail(Classify(c, detail));
     });
   }
 

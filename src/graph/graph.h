@@ -113,6 +113,11 @@ struct Matcher {
   std::optional<bool> binary;  ///< frame type must be binary (true) or text
   /// `where: ${expr}` with msg bound: matches only if true (checked after the other parts).
   std::shared_ptr<const Expr> where;
+  /// Protocol connections: the message's event (socket.io event name, graphql-ws
+  /// `subscription:` name, STOMP command) equals this.
+  std::optional<Template> event;
+  /// STOMP `headers:`: each named header of the message equals its value.
+  std::vector<std::pair<std::string, Template>> headers;
 };
 
 /// Store a field of the matching message, or a group of a regex found in its text, in a
@@ -168,6 +173,30 @@ struct TlsOptions {
   bool insecure = false;
 };
 
+/// The application protocol a connection speaks on top of WebSocket frames (SCENARIO.md §10).
+enum class Protocol : uint8_t {
+  kRaw,        ///< no protocol: each frame is a message
+  kSocketIo,   ///< Engine.IO v4 over the websocket transport, Socket.IO protocol v5
+  kStomp,      ///< STOMP 1.2 (subprotocol v12.stomp)
+  kGraphqlWs,  ///< graphql-ws (subprotocol graphql-transport-ws)
+};
+
+/// `protocol:` and its options on a connect. Only the fields of `kind` are used.
+struct ProtocolOptions {
+  Protocol kind = Protocol::kRaw;
+  /// How long the protocol's own handshake may take after the WebSocket opened (namespace
+  /// connect, CONNECTED, connection_ack); past it: an error of kind protocol, and the close.
+  Micros handshake_timeout{std::chrono::seconds(10)};
+  std::string socketio_namespace = "/";  ///< socket.io `namespace`
+  std::optional<Template> auth;          ///< socket.io `auth`: a JSON object
+  Template login;                        ///< stomp `login` (empty = not sent)
+  Template passcode;                     ///< stomp `passcode`
+  Template host;                         ///< stomp `host` (empty = the URL's host)
+  Micros heartbeat_send{0};              ///< stomp heart-beat cx: we send at least this often
+  Micros heartbeat_receive{0};           ///< stomp heart-beat cy: we want the server's
+  std::optional<Template> init_payload;  ///< graphql-ws connection_init `payload` (JSON)
+};
+
 /// Opens WebSocket(s). With `steps`, starts each connection's program on open and does
 /// not wait (asynchronous); without, waits until the connection is open or failed.
 struct Connect {
@@ -197,6 +226,8 @@ struct Connect {
   /// `vars:`: each connection of `count` gets its own copy, initialised when it is created
   /// and kept across reconnects; inside the connection these names shadow iteration vars.
   std::vector<VarInit> vars;
+  ProtocolOptions protocol;  ///< kRaw unless `protocol:` is given
+  bool compression = false;  ///< `compression: deflate`: offer permessage-deflate
 };
 
 /// Sends one message on the current connection (or `to` a named one).
@@ -204,6 +235,47 @@ struct Send {
   Payload payload;
   std::string to;  ///< connection name; empty = current
   std::optional<Reply> reply;
+  Template destination;                                   ///< stomp: the SEND frame's destination
+  std::vector<std::pair<std::string, Template>> headers;  ///< stomp: more SEND headers
+  /// stomp `receipt: {within, name}`: asks for a RECEIPT; its round trip is ws_reply_time.
+  std::optional<Reply> receipt;
+};
+
+/// socket.io `emit`: an event with arguments, optionally asking for the server's ack.
+struct Emit {
+  Template event;
+  std::vector<Payload> args;  ///< each a JSON value (kJson) or binary attachment (kBinary)
+  std::string to;             ///< connection name; empty = current
+  /// `ack: {within, name}`: the ack's round trip is ws_reply_time{name}; no ack in time
+  /// fails the check `name`. The matcher of an ack Reply is unused (acks match by id).
+  std::optional<Reply> ack;
+};
+
+/// `subscribe`: a STOMP SUBSCRIBE or a graphql-ws subscribe.
+struct Subscribe {
+  enum class AckMode { kAuto, kClient, kClientIndividual };
+  std::string name;              ///< graphql-ws: the subscription's name (`subscription:` matchers,
+                                 ///< ws_reply_time{name}); stomp: the id when `id` is not given
+  std::string id;                ///< stomp: the subscription id (default: sub-N)
+  Template destination;          ///< stomp
+  AckMode ack = AckMode::kAuto;  ///< stomp
+  std::vector<std::pair<std::string, Template>> headers;  ///< stomp: more SUBSCRIBE headers
+  Template query;                                         ///< graphql-ws
+  std::optional<Template> variables;                      ///< graphql-ws: a JSON object
+  std::optional<Template> operation_name;                 ///< graphql-ws
+  /// graphql-ws: subscribe -> first `next` is ws_reply_time{name}; none within `within`
+  /// fails the check `name` (the matcher is unused).
+  std::optional<Reply> reply;
+};
+
+/// `unsubscribe: NAME`: STOMP UNSUBSCRIBE, or graphql-ws `complete` for the subscription.
+struct Unsubscribe {
+  std::string name;
+};
+
+/// stomp `ack`/`nack`: acknowledges the message being handled (on-message, expect captures).
+struct Acknowledge {
+  bool negative = false;  ///< NACK
 };
 
 /// Registers a message handler on the current connection.
@@ -330,7 +402,8 @@ struct Fail {
 /// One step: what it does, and where it was written.
 struct Step {
   using Action = std::variant<Connect, Send, OnMessage, OnEvent, Every, After, Cancel, Close, Ping,
-                              Expect, Sleep, Wait, Log, Set, Repeat, Fail, If, Check>;
+                              Expect, Sleep, Wait, Log, Set, Repeat, Fail, If, Check, Emit,
+                              Subscribe, Unsubscribe, Acknowledge>;
   Action action;
   SourcePos pos;
 };

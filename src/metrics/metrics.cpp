@@ -111,4 +111,38 @@ void Shard::Merge(const Shard& other) {
   for (const auto& [kind, theirs] : other.errors_) MergeError(kind, theirs);
 }
 
+Shard Shard::Since(const Shard& earlier) const {
+  Shard delta;
+  for (const auto& [key, now] : series_) {
+    auto before = earlier.series_.find(key);
+    const Series* old = before == earlier.series_.end() ? nullptr : &before->second;
+    if (Info(key.first).type == MetricType::kGauge) {
+      delta.series_.emplace(key, now);
+      continue;
+    }
+    if (old && now.count <= old->count) continue;
+    Series& d = delta.series_[key];
+    d.count = now.count - (old ? old->count : 0);
+    d.sum = now.sum - (old ? old->sum : 0);
+    if (now.histogram.Count() > 0)
+      d.histogram = old ? now.histogram.Since(old->histogram) : now.histogram;
+  }
+  for (const auto& [name, now] : checks_) {
+    auto before = earlier.checks_.find(name);
+    CheckCounts d = now;
+    if (before != earlier.checks_.end()) {
+      d.passes -= before->second.passes;
+      d.fails -= before->second.fails;
+    }
+    if (d.passes + d.fails > 0) delta.checks_.emplace(name, std::move(d));
+  }
+  for (const auto& [kind, now] : errors_) {
+    auto before = earlier.errors_.find(kind);
+    ErrorCounts d = now;
+    if (before != earlier.errors_.end()) d.count -= before->second.count;
+    if (d.count > 0) delta.errors_.emplace(kind, std::move(d));
+  }
+  return delta;
+}
+
 }  // namespace wsyaml::metrics

@@ -97,6 +97,10 @@ class Shard {
 
   /// Adds everything in `other` to this shard (exact: counts summed, histograms merged).
   void Merge(const Shard& other);
+  /// What was recorded since `earlier`, an older copy of this shard: counters, rates and
+  /// trends hold the difference (series without new samples are left out), gauges their
+  /// value now, checks and errors the new counts (kinds without new errors left out).
+  Shard Since(const Shard& earlier) const;
 
   /// Adds one series' totals to (id, tags) exactly, as Merge does for each series.
   void MergeSeries(MetricId id, uint32_t tags, const Series& series);

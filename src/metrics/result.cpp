@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace wsyaml::metrics {
 namespace {
@@ -165,6 +166,7 @@ ojson ToJson(const Result& r) {
           {"start_unix_ms", r.start_unix_ms},
           {"duration_s", r.duration_s},
           {"merged_runs", r.merged_runs},
+          {"start_late_ms", r.start_late_ms},
           {"interrupted", r.interrupted},
           {"metrics", series},
           {"checks", checks},
@@ -185,6 +187,7 @@ bool FromJson(const json& j, Result* out, std::string* error) {
     r.start_unix_ms = j.at("start_unix_ms").get<int64_t>();
     r.duration_s = j.at("duration_s").get<double>();
     r.merged_runs = j.value("merged_runs", 1);
+    r.start_late_ms = j.value("start_late_ms", int64_t{0});
     r.interrupted = j.value("interrupted", false);  // absent in files of older versions
     for (const auto& s : j.at("metrics")) SeriesFromJson(s, &r.tags, &r.shard);
     for (const auto& c : j.at("checks"))
@@ -223,6 +226,7 @@ void MergeResult(const Result& other, Result* into) {
   into->start_unix_ms = start;
   into->duration_s = (end_ms - static_cast<double>(start)) / 1000;
   into->merged_runs += other.merged_runs;
+  into->start_late_ms = std::max(into->start_late_ms, other.start_late_ms);
   into->interrupted = into->interrupted || other.interrupted;
   if (into->test_name.empty()) into->test_name = other.test_name;
   if (into->source_file.empty()) into->source_file = other.source_file;
@@ -368,6 +372,70 @@ bool ReadResultFile(const std::string& path, Result* out, std::string* error) {
   if (!FromJson(j, out, error)) {
     *error = path + ": " + *error;
     return false;
+  }
+  return true;
+}
+
+namespace {
+
+// The top-level JSON objects in `text`, in order; what lies outside them is skipped.
+std::vector<std::string_view> TopLevelObjects(std::string_view text) {
+  std::vector<std::string_view> objects;
+  int depth = 0;
+  bool in_string = false, escaped = false;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (depth == 0) {
+      if (c == '{') {
+        start = i;
+        depth = 1;
+      }
+      continue;
+    }
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{') {
+      ++depth;
+    } else if (c == '}' && --depth == 0) {
+      objects.push_back(text.substr(start, i + 1 - start));
+    }
+  }
+  return objects;
+}
+
+}  // namespace
+
+bool ReadResults(const std::string& path, std::vector<Result>* out, std::string* error) {
+  std::string text;
+  if (!ReadFile(path, &text, error)) return false;
+  std::vector<std::string_view> objects = TopLevelObjects(text);
+  if (objects.empty()) {
+    *error = path + ": holds no result";
+    return false;
+  }
+  for (size_t i = 0; i < objects.size(); ++i) {
+    json j = json::parse(objects[i], nullptr, /*allow_exceptions=*/false);
+    Result result;
+    std::string where =
+        path + (objects.size() > 1 ? " (result " + std::to_string(i + 1) + ")" : "");
+    if (j.is_discarded()) {
+      *error = where + ": not valid JSON";
+      return false;
+    }
+    if (!FromJson(j, &result, error)) {
+      *error = where + ": " + *error;
+      return false;
+    }
+    out->push_back(std::move(result));
   }
   return true;
 }

@@ -1,4 +1,4 @@
-// The whole result of a run: what `--out json=FILE` writes and `merge` / `compare` read.
+// The whole result of a run: what `--out result=FILE` writes and `merge` / `compare` read.
 // Threading: plain data; one owner at a time.
 #pragma once
 
@@ -20,12 +20,15 @@ inline constexpr int kResultFormatVersion = 1;
 
 /// Everything known about one run (or several merged runs).
 struct Result {
-  std::string test_name;                    ///< the scenario's `name`
-  std::string source_file;                  ///< the scenario file, as given on the command line
-  std::string wsyaml_version;               ///< the tool that produced the result, e.g. "0.1.0"
-  int64_t start_unix_ms = 0;                ///< wall-clock start, ms since the Unix epoch
-  double duration_s = 0;                    ///< wall time of the run, seconds
-  int merged_runs = 1;                      ///< how many runs were merged into this one
+  std::string test_name;       ///< the scenario's `name`
+  std::string source_file;     ///< the scenario file, as given on the command line
+  std::string wsyaml_version;  ///< the tool that produced the result, e.g. "0.1.0"
+  int64_t start_unix_ms = 0;   ///< wall-clock start, ms since the Unix epoch
+  double duration_s = 0;       ///< wall time of the run, seconds
+  int merged_runs = 1;         ///< how many runs were merged into this one
+  /// With --start-at: how late the run began after the time asked for, ms (merged: the
+  /// latest segment's); 0 when on time or without --start-at.
+  int64_t start_late_ms = 0;
   Shard shard;                              ///< merged samples, checks and errors
   TagRegistry tags;                         ///< resolves the shard's tag ids
   std::vector<ThresholdResult> thresholds;  ///< evaluated against `shard`
@@ -63,5 +66,10 @@ std::string FormatResultJson(const Result& result);
 bool WriteResultFile(const std::string& path, const Result& result, std::string* error);
 /// Reads a result file; errors name the file.
 bool ReadResultFile(const std::string& path, Result* out, std::string* error);
+/// Reads every result in a file that holds one or more, one after another, with any text
+/// between them ignored — e.g. the logs of a Kubernetes Job's pods, each of which printed its
+/// result (`--out result=-`) among other lines. False with *error naming the file and the
+/// result's position when one is malformed or there is none.
+bool ReadResults(const std::string& path, std::vector<Result>* out, std::string* error);
 
 }  // namespace wsyaml::metrics

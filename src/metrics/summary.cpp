@@ -1,10 +1,12 @@
 #include "metrics/summary.h"
 
+#include "metrics/result.h"
+
 #include <algorithm>
 #include <map>
-#include <set>
 
 #include "metrics/format.h"
+#include "metrics/summary_rows.h"
 
 namespace wsyaml::metrics {
 namespace {
@@ -14,116 +16,43 @@ using Agg = graph::Threshold::Aggregate;
 constexpr const char* kIndent = "     ";
 constexpr size_t kMinNameWidth = 30;
 
-// One metric (or tag-filtered sub-metric) line: a name with a dotted leader, then columns.
-struct Row {
-  std::string mark;  // "✓ ", "✗ " or empty
+// One printed line: a name with a dotted leader, then columns.
+struct Line {
+  std::string mark;  // "✓ ", "✗ " (maybe coloured) or empty
   std::string name;
   std::vector<std::string> columns;
   bool trend = false;
 };
 
-std::string Rate(double value, double duration_s, bool bytes) {
-  double per_s = duration_s > 0 ? value / duration_s : 0;
-  return bytes ? FormatBytes(per_s) + "/s" : FormatNumber(per_s, per_s < 10 ? 6 : 2) + "/s";
+// "✓ " or "✗ ", green or red on a terminal. The escapes sit outside every padded column.
+std::string PassMark(bool passed, bool color) {
+  const char* mark = passed ? "✓" : "✗";
+  if (!color) return std::string(mark) + " ";
+  return std::string(passed ? "\033[32m" : "\033[31m") + mark + "\033[0m ";
 }
 
-std::vector<std::string> TrendColumns(const Histogram& h, const std::vector<double>& ps) {
-  std::vector<std::string> cols = {
-      "avg=" + FormatMicros(h.Mean() / 1000),
-      "min=" + FormatMicros(static_cast<double>(h.Min()) / 1000),
-      "med=" + FormatMicros(h.Percentile(50) / 1000),
-      "max=" + FormatMicros(static_cast<double>(h.Max()) / 1000),
-  };
-  for (double p : ps)
-    cols.push_back(AggregateLabel(Agg::kPercentile, p) + "=" +
-                   FormatMicros(h.Percentile(p) / 1000));
-  return cols;
+std::string MarkText(SummaryMark mark, bool color) {
+  if (mark == SummaryMark::kNone) return "";
+  return PassMark(mark == SummaryMark::kPassed, color);
 }
 
-// `whole`: the row covers every tag set (the timeline is not split by tags).
-std::vector<std::string> Columns(MetricId id, const Series& s, const SummaryInput& in, bool whole) {
-  const MetricInfo& info = Info(id);
-  switch (info.type) {
-    case MetricType::kTrend:
-      return TrendColumns(s.histogram, in.trend_percentiles);
-    case MetricType::kCounter:
-      if (info.unit == Unit::kBytes) return {FormatBytes(s.sum), Rate(s.sum, in.duration_s, true)};
-      return {FormatNumber(s.sum), Rate(s.sum, in.duration_s, false)};
-    case MetricType::kRate: {
-      double ratio = s.count ? s.sum / static_cast<double>(s.count) : 0;
-      return {FormatPercent(ratio), "✓ " + FormatNumber(s.sum),
-              "✗ " + FormatNumber(static_cast<double>(s.count) - s.sum)};
+std::vector<Line> MetricLines(const SummaryInput& in) {
+  std::vector<Line> lines;
+  for (const SummaryRow& row : MetricRows(in)) {
+    Line line{MarkText(row.mark, in.color), row.metric, {}, row.trend};
+    if (!row.filter.empty()) {
+      line.name = "  { ";
+      for (size_t i = 0; i < row.filter.size(); ++i)
+        line.name += (i ? ", " : "") + row.filter[i].first + ":" + row.filter[i].second;
+      line.name += " }";
     }
-    case MetricType::kGauge: {
-      double lo = 0, hi = 0;
-      if (whole && in.timeline != nullptr && in.timeline->GaugeRange(info.name, &lo, &hi))
-        return {FormatNumber(s.gauge), "min=" + FormatNumber(std::min(lo, s.gauge)),
-                "max=" + FormatNumber(std::max({hi, s.gauge_max, s.gauge}))};
-      return {FormatNumber(s.gauge), "max=" + FormatNumber(s.gauge_max)};
-    }
+    for (const SummaryColumn& column : row.columns) line.columns.push_back(column.text);
+    lines.push_back(std::move(line));
   }
-  return {};
+  return lines;
 }
 
-// ✓/✗ mark of a metric line: thresholds whose metric and filter are exactly these.
-std::string Mark(const std::string& metric, const graph::Tags& filter,
-                 const std::vector<ThresholdResult>& results) {
-  bool any = false, failed = false;
-  for (const auto& r : results) {
-    if (r.threshold.metric != metric || r.threshold.filter != filter) continue;
-    any = true;
-    failed |= !r.passed;
-  }
-  if (!any) return "";
-  return failed ? "✗ " : "✓ ";
-}
-
-// The indented `{ tag:value }` line of a threshold's tag filter.
-Row SubRow(const SummaryInput& in, MetricId id, const std::string& name, const graph::Tags& filter,
-           bool trend) {
-  std::string label = "{ ";
-  for (size_t i = 0; i < filter.size(); ++i)
-    label += (i ? ", " : "") + filter[i].first + ":" + filter[i].second;
-  label += " }";
-  bool has_data = false;
-  Series sub = CollectSeries(*in.shard, *in.tags, id, filter, &has_data);
-  if (id == MetricId::kChecks && filter.size() == 1 && filter[0].first == "check") {
-    auto it = in.shard->checks().find(filter[0].second);
-    if (it != in.shard->checks().end()) {
-      sub.count = it->second.passes + it->second.fails;
-      sub.sum = static_cast<double>(it->second.passes);
-      has_data = sub.count > 0;
-    }
-  }
-  std::vector<std::string> columns = {"no samples"};
-  if (has_data || !trend) columns = Columns(id, sub, in, false);
-  return {Mark(name, filter, in.thresholds), "  " + label, columns, trend};
-}
-
-std::vector<Row> MetricRows(const SummaryInput& in) {
-  std::map<std::string, MetricId> present;  // sorted by name, like k6
-  for (const auto& [key, series] : in.shard->series()) present[Info(key.first).name] = key.first;
-  for (const auto& r : in.thresholds) {
-    MetricId id;
-    if (FindMetric(r.threshold.metric, &id)) present[r.threshold.metric] = id;
-  }
-  std::vector<Row> rows;
-  for (const auto& [name, id] : present) {
-    Series all = CollectSeries(*in.shard, *in.tags, id, {});
-    const bool trend = Info(id).type == MetricType::kTrend;
-    std::vector<std::string> columns = {"no samples"};
-    if (!trend || all.histogram.Count() > 0) columns = Columns(id, all, in, true);
-    rows.push_back({Mark(name, {}, in.thresholds), name, columns, trend});
-    std::set<graph::Tags> filters;
-    for (const auto& r : in.thresholds)
-      if (r.threshold.metric == name && !r.threshold.filter.empty())
-        filters.insert(r.threshold.filter);
-    for (const auto& filter : filters) rows.push_back(SubRow(in, id, name, filter, trend));
-  }
-  return rows;
-}
-
-void AppendRows(const std::vector<Row>& rows, std::string* out) {
+void AppendRows(const std::vector<Line>& rows, std::string* out) {
   size_t name_width = kMinNameWidth;
   for (const auto& r : rows) name_width = std::max(name_width, DisplayWidth(r.name) + 3);
   // Column widths, separately for trends and the rest, so each kind lines up.
@@ -144,11 +73,11 @@ void AppendRows(const std::vector<Row>& rows, std::string* out) {
   }
 }
 
-void AppendChecks(const Shard& shard, std::string* out) {
+void AppendChecks(const Shard& shard, bool color, std::string* out) {
   if (shard.checks().empty()) return;
   for (const auto& [name, c] : shard.checks()) {
     // Names and messages may hold what a server sent: escaped, so no ESC reaches the terminal.
-    *out += std::string(kIndent) + (c.fails ? "✗ " : "✓ ") + EscapeControls(name) + "\n";
+    *out += std::string(kIndent) + PassMark(c.fails == 0, color) + EscapeControls(name) + "\n";
     if (c.fails == 0) continue;
     double total = static_cast<double>(c.passes + c.fails);
     *out += std::string(kIndent) + " ↳  " +
@@ -160,11 +89,11 @@ void AppendChecks(const Shard& shard, std::string* out) {
   *out += "\n";
 }
 
-void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* out) {
+void AppendThresholds(const std::vector<ThresholdResult>& results, bool color, std::string* out) {
   if (results.empty()) return;
   *out += "   THRESHOLDS\n";
   for (const auto& r : results) {
-    *out += std::string(kIndent) + (r.passed ? "✓ " : "✗ ") + ThresholdTarget(r.threshold) + " '" +
+    *out += std::string(kIndent) + PassMark(r.passed, color) + ThresholdTarget(r.threshold) + " '" +
             r.threshold.source + "' ";
     *out += r.no_samples ? r.error : r.error.empty() ? FormatObserved(r) : "error: " + r.error;
     if (r.error.empty() && !r.has_data) *out += " (no samples)";
@@ -176,7 +105,7 @@ void AppendThresholds(const std::vector<ThresholdResult>& results, std::string* 
 void AppendErrors(const Shard& shard, std::string* out) {
   if (shard.errors().empty()) return;
   *out += "\n   ERRORS\n";
-  std::vector<Row> rows;
+  std::vector<Line> rows;
   for (const auto& [kind, e] : shard.errors())
     rows.push_back({"",
                     EscapeControls(kind),
@@ -186,27 +115,18 @@ void AppendErrors(const Shard& shard, std::string* out) {
 }
 
 void AppendCloseCodes(const SummaryInput& in, std::string* out) {
-  std::map<std::string, double> codes;
-  auto it = in.shard->series().lower_bound({MetricId::kWsCloseCodes, 0});
-  for (; it != in.shard->series().end() && it->first.first == MetricId::kWsCloseCodes; ++it) {
-    std::string code = "?";
-    for (const auto& [k, v] : in.tags->Tags(it->first.second))
-      if (k == "code") code = v;
-    codes[code] += it->second.sum;
-  }
+  std::map<std::string, double> codes = CloseCodeCounts(in);
   if (codes.empty()) return;
   *out += "\n   CLOSE CODES\n";
-  std::vector<Row> rows;
+  std::vector<Line> rows;
   for (const auto& [code, n] : codes) rows.push_back({"", code, {FormatNumber(n)}, false});
   AppendRows(rows, out);
 }
 
 }  // namespace
 
-std::string FormatTrendValues(const Histogram& histogram, const std::vector<double>& percentiles) {
-  std::string out;
-  for (const auto& c : TrendColumns(histogram, percentiles)) out += (out.empty() ? "" : " ") + c;
-  return out;
+bool UseColor(bool is_terminal, const char* no_color) {
+  return is_terminal && (no_color == nullptr || no_color[0] == '\0');
 }
 
 std::string FormatObserved(const ThresholdResult& r) {
@@ -228,14 +148,27 @@ std::string FormatSummary(const SummaryInput& in) {
   std::string out = "\n   wsyaml";
   if (!in.test_name.empty()) out += ": " + EscapeControls(in.test_name);
   out += " — " + FormatMicros(in.duration_s * 1e6) + "\n\n";
-  if (in.interrupted) out += std::string(kIndent) + "✗ " + kInterruptedMessage + "\n\n";
+  if (in.interrupted)
+    out += std::string(kIndent) + PassMark(false, in.color) + kInterruptedMessage + "\n\n";
   if (in.shard == nullptr || in.tags == nullptr) return out + "     (no metrics)\n";
-  AppendChecks(*in.shard, &out);
-  AppendThresholds(in.thresholds, &out);
-  AppendRows(MetricRows(in), &out);
+  AppendChecks(*in.shard, in.color, &out);
+  AppendThresholds(in.thresholds, in.color, &out);
+  AppendRows(MetricLines(in), &out);
   AppendErrors(*in.shard, &out);
   AppendCloseCodes(in, &out);
   return out;
+}
+
+SummaryInput SummaryInputOf(const Result& result) {
+  SummaryInput summary;
+  summary.shard = &result.shard;
+  summary.tags = &result.tags;
+  summary.test_name = result.test_name;
+  summary.duration_s = result.duration_s;
+  summary.thresholds = result.thresholds;
+  summary.timeline = &result.timeline;
+  summary.interrupted = result.interrupted;
+  return summary;
 }
 
 }  // namespace wsyaml::metrics

@@ -1,55 +1,131 @@
 #include "metrics/timeseries.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <ctime>
 
 namespace wsyaml::metrics {
 
-void TimeSeries::Sample(double elapsed_s, const Shard& cumulative) {
-  if (!points_.empty() && elapsed_s - last_elapsed_s_ < kMinInterval) {
-    // A sliver (e.g. the final sample right after a tick) would show absurd per-second rates:
-    // fold it into the previous point by recomputing that point over both intervals.
-    points_.pop_back();
-    last_elapsed_s_ = before_elapsed_s_;
-    last_counters_ = before_counters_;
-    last_trends_ = before_trends_;
-  }
-  before_elapsed_s_ = last_elapsed_s_;
-  before_counters_ = last_counters_;
-  before_trends_ = last_trends_;
+namespace {
+
+LatencyPoint LatencyOf(const Histogram& h) {
+  return {h.Count(), h.Percentile(50) / 1000, h.Percentile(95) / 1000, h.Percentile(99) / 1000};
+}
+
+// The TimelineTagKeys of a tag set's values of kTimelineTags.
+std::vector<std::string> Shares(const std::vector<std::pair<std::string, std::string>>& tags) {
+  std::vector<std::string> out;
+  for (const auto& [key, value] : tags)
+    for (const char* wanted : kTimelineTags)
+      if (key == wanted) out.push_back(TimelineTagKey(key, value));
+  return out;
+}
+
+// The point of an interval (a Shard::Since): totals, per tag value shares, errors, checks.
+TimePoint PointOf(const Shard& interval, const TagRegistry* tags) {
   TimePoint point;
-  point.elapsed_s = elapsed_s;
-  point.interval_s = elapsed_s - last_elapsed_s_;
-  last_elapsed_s_ = elapsed_s;
-  std::map<MetricId, double> counters;
-  std::map<MetricId, Histogram> trends;
-  for (const auto& [key, s] : cumulative.series()) {
+  std::map<std::string, Histogram> trends;
+  std::map<std::pair<std::string, std::string>, Histogram> tagged_trends;
+  for (const auto& [key, s] : interval.series()) {
     const MetricInfo& info = Info(key.first);
+    std::vector<std::string> shares;
+    if (tags != nullptr && key.second != 0) shares = Shares(tags->Tags(key.second));
     switch (info.type) {
       case MetricType::kCounter:
-        counters[key.first] += s.sum;
+        point.counters[info.name] += s.sum;
+        for (const auto& share : shares) point.tagged[share].counters[info.name] += s.sum;
         break;
       case MetricType::kGauge:
         point.gauges[info.name] += s.gauge;
         break;
       case MetricType::kTrend:
-        trends[key.first].Merge(s.histogram);
+        if (s.histogram.Count() == 0) break;
+        trends[info.name].Merge(s.histogram);
+        for (const auto& share : shares) tagged_trends[{share, info.name}].Merge(s.histogram);
         break;
       case MetricType::kRate:
         break;
     }
   }
-  for (const auto& [id, sum] : counters) point.counters[Info(id).name] = sum - last_counters_[id];
-  for (const auto& [id, h] : trends) {
-    Histogram delta = h.Since(last_trends_[id]);
-    if (delta.Count() == 0) continue;
-    point.trends[Info(id).name] = {delta.Count(), delta.Percentile(50) / 1000,
-                                   delta.Percentile(95) / 1000, delta.Percentile(99) / 1000};
+  for (const auto& [name, h] : trends) point.trends[name] = LatencyOf(h);
+  for (const auto& [key, h] : tagged_trends)
+    point.tagged[key.first].trends[key.second] = LatencyOf(h);
+  for (const auto& [kind, e] : interval.errors()) point.errors[kind] = e.count;
+  for (const auto& [name, c] : interval.checks()) point.checks[name] = {c.passes, c.fails};
+  return point;
+}
+
+void AddLatency(const LatencyPoint& theirs, LatencyPoint* mine) {
+  mine->count += theirs.count;
+  mine->p50 = std::max(mine->p50, theirs.p50);
+  mine->p95 = std::max(mine->p95, theirs.p95);
+  mine->p99 = std::max(mine->p99, theirs.p99);
+}
+
+void AddCounters(const std::map<std::string, double>& theirs, std::map<std::string, double>* mine) {
+  for (const auto& [name, v] : theirs) (*mine)[name] += v;
+}
+
+void AddPoint(const TimePoint& theirs, TimePoint* mine) {
+  AddCounters(theirs.counters, &mine->counters);
+  AddCounters(theirs.gauges, &mine->gauges);
+  for (const auto& [name, l] : theirs.trends) AddLatency(l, &mine->trends[name]);
+  for (const auto& [share, t] : theirs.tagged) {
+    TaggedPoint& m = mine->tagged[share];
+    AddCounters(t.counters, &m.counters);
+    for (const auto& [name, l] : t.trends) AddLatency(l, &m.trends[name]);
   }
-  last_counters_ = std::move(counters);
-  last_trends_ = std::move(trends);
+  for (const auto& [kind, n] : theirs.errors) mine->errors[kind] += n;
+  for (const auto& [name, c] : theirs.checks) {
+    mine->checks[name].passes += c.passes;
+    mine->checks[name].fails += c.fails;
+  }
+}
+
+// One point for two neighbours in time: `earlier` extended by `later`.
+void Extend(const TimePoint& later, TimePoint* earlier) {
+  AddPoint(later, earlier);
+  earlier->gauges = later.gauges;  // a gauge is the value at the end, not a sum
+  earlier->elapsed_s = later.elapsed_s;
+  earlier->interval_s += later.interval_s;
+}
+
+}  // namespace
+
+std::string TimelineTagKey(const std::string& key, const std::string& value) {
+  return key + "=" + value;
+}
+
+void TimeSeries::Sample(double elapsed_s, const Shard& cumulative, const TagRegistry* tags) {
+  if (!points_.empty() && elapsed_s - last_elapsed_s_ < kMinInterval) {
+    // A sliver (e.g. the final sample right after a tick) would show absurd per-second rates:
+    // fold it into the previous point by recomputing that point over both intervals.
+    points_.pop_back();
+    last_elapsed_s_ = before_elapsed_s_;
+    last_ = std::move(before_);
+  }
+  TimePoint point = PointOf(cumulative.Since(last_), tags);
+  point.elapsed_s = elapsed_s;
+  point.interval_s = elapsed_s - last_elapsed_s_;
+  before_elapsed_s_ = last_elapsed_s_;
+  before_ = std::move(last_);
+  last_elapsed_s_ = elapsed_s;
+  last_ = cumulative;
   points_.push_back(std::move(point));
+  if (points_.size() > kMaxPoints) Coarsen();
+}
+
+void TimeSeries::Coarsen() {
+  const size_t newest = points_.size() - 1;
+  size_t kept = 0;
+  for (size_t i = 0; i < newest; i += 2) {
+    TimePoint joined = std::move(points_[i]);
+    if (i + 1 < newest) Extend(points_[i + 1], &joined);
+    points_[kept++] = std::move(joined);
+  }
+  points_[kept++] = std::move(points_[newest]);
+  points_.resize(kept);
 }
 
 bool TimeSeries::GaugeRange(const std::string& name, double* min, double* max) const {
@@ -70,23 +146,19 @@ void TimeSeries::Merge(const TimeSeries& other, double offset_s) {
   for (const auto& theirs : other.points_) {
     long key = std::lround(theirs.elapsed_s + offset_s);
     auto [it, inserted] = by_second.try_emplace(key, theirs);
-    TimePoint& mine = it->second;
-    if (inserted) {
-      mine.elapsed_s = theirs.elapsed_s + offset_s;
-      continue;
-    }
-    for (const auto& [name, v] : theirs.counters) mine.counters[name] += v;
-    for (const auto& [name, v] : theirs.gauges) mine.gauges[name] += v;
-    for (const auto& [name, l] : theirs.trends) {
-      LatencyPoint& m = mine.trends[name];
-      m.count += l.count;
-      m.p50 = std::max(m.p50, l.p50);
-      m.p95 = std::max(m.p95, l.p95);
-      m.p99 = std::max(m.p99, l.p99);
-    }
+    if (inserted)
+      it->second.elapsed_s = theirs.elapsed_s + offset_s;
+    else
+      AddPoint(theirs, &it->second);
   }
   points_.clear();
   for (auto& [key, p] : by_second) points_.push_back(std::move(p));
+}
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string IsoTime(int64_t unix_ms) {
@@ -100,57 +172,66 @@ std::string IsoTime(int64_t unix_ms) {
   return buf;
 }
 
-std::string NdjsonLines(const TimePoint& point, int64_t start_unix_ms) {
-  const std::string time =
-      IsoTime(start_unix_ms + static_cast<int64_t>(std::llround(point.elapsed_s * 1000)));
-  auto base = [&](const std::string& metric, const char* type) {
-    nlohmann::ordered_json j;
-    j["time"] = time;
-    j["elapsed_s"] = point.elapsed_s;
-    j["metric"] = metric;
-    j["type"] = type;
-    return j;
-  };
-  std::string out;
-  for (const auto& [name, v] : point.counters) {
-    nlohmann::ordered_json j = base(name, "counter");
-    j["value"] = v;
-    j["rate"] = point.interval_s > 0 ? v / point.interval_s : 0;
-    out += j.dump() + "\n";
-  }
-  for (const auto& [name, v] : point.gauges) {
-    nlohmann::ordered_json j = base(name, "gauge");
-    j["value"] = v;
-    out += j.dump() + "\n";
-  }
-  for (const auto& [name, l] : point.trends) {
-    nlohmann::ordered_json j = base(name, "trend");
-    j["count"] = l.count;
-    j["p50_us"] = l.p50;
-    j["p95_us"] = l.p95;
-    j["p99_us"] = l.p99;
-    out += j.dump() + "\n";
-  }
+namespace {
+
+nlohmann::ordered_json TrendsJson(const std::map<std::string, LatencyPoint>& trends) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [name, l] : trends)
+    out[name] = {{"count", l.count}, {"p50", l.p50}, {"p95", l.p95}, {"p99", l.p99}};
   return out;
 }
 
-std::string ToNdjson(const TimeSeries& series, int64_t start_unix_ms) {
-  std::string out;
-  for (const auto& p : series.points()) out += NdjsonLines(p, start_unix_ms);
+std::map<std::string, LatencyPoint> TrendsFromJson(const nlohmann::json& json) {
+  std::map<std::string, LatencyPoint> out;
+  for (const auto& [name, l] : json.items())
+    out[name] = {l.at("count").get<uint64_t>(), l.at("p50").get<double>(),
+                 l.at("p95").get<double>(), l.at("p99").get<double>()};
   return out;
 }
+
+// The fields added after the first format: written only when not empty, optional to read.
+void ExtrasToJson(const TimePoint& p, nlohmann::ordered_json* out) {
+  if (!p.tagged.empty()) {
+    nlohmann::ordered_json tagged = nlohmann::ordered_json::object();
+    for (const auto& [share, t] : p.tagged)
+      tagged[share] = {{"counters", t.counters}, {"trends", TrendsJson(t.trends)}};
+    (*out)["tagged"] = std::move(tagged);
+  }
+  if (!p.errors.empty()) (*out)["errors"] = p.errors;
+  if (!p.checks.empty()) {
+    nlohmann::ordered_json checks = nlohmann::ordered_json::object();
+    for (const auto& [name, c] : p.checks)
+      checks[name] = {{"passes", c.passes}, {"fails", c.fails}};
+    (*out)["checks"] = std::move(checks);
+  }
+}
+
+void ExtrasFromJson(const nlohmann::json& j, TimePoint* p) {
+  // Named copies: iterating items() of a temporary would outlive it.
+  const nlohmann::json tagged_json = j.value("tagged", nlohmann::json::object());
+  const nlohmann::json checks_json = j.value("checks", nlohmann::json::object());
+  for (const auto& [share, t] : tagged_json.items()) {
+    TaggedPoint& tagged = p->tagged[share];
+    tagged.counters = t.value("counters", std::map<std::string, double>{});
+    tagged.trends = TrendsFromJson(t.value("trends", nlohmann::json::object()));
+  }
+  p->errors = j.value("errors", std::map<std::string, uint64_t>{});
+  for (const auto& [name, c] : checks_json.items())
+    p->checks[name] = {c.at("passes").get<uint64_t>(), c.at("fails").get<uint64_t>()};
+}
+
+}  // namespace
 
 nlohmann::ordered_json ToJson(const TimeSeries& series) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const auto& p : series.points()) {
-    nlohmann::ordered_json trends = nlohmann::ordered_json::object();
-    for (const auto& [name, l] : p.trends)
-      trends[name] = {{"count", l.count}, {"p50", l.p50}, {"p95", l.p95}, {"p99", l.p99}};
-    out.push_back({{"elapsed_s", p.elapsed_s},
-                   {"interval_s", p.interval_s},
-                   {"counters", p.counters},
-                   {"gauges", p.gauges},
-                   {"trends", trends}});
+    nlohmann::ordered_json point = {{"elapsed_s", p.elapsed_s},
+                                    {"interval_s", p.interval_s},
+                                    {"counters", p.counters},
+                                    {"gauges", p.gauges},
+                                    {"trends", TrendsJson(p.trends)}};
+    ExtrasToJson(p, &point);
+    out.push_back(std::move(point));
   }
   return out;
 }
@@ -167,11 +248,8 @@ bool FromJson(const nlohmann::json& json, TimeSeries* out, std::string* error) {
       p.interval_s = j.value("interval_s", 1.0);
       p.counters = j.value("counters", std::map<std::string, double>{});
       p.gauges = j.value("gauges", std::map<std::string, double>{});
-      const nlohmann::json trends = j.value("trends", nlohmann::json::object());
-      for (const auto& [name, l] : trends.items()) {
-        p.trends[name] = {l.at("count").get<uint64_t>(), l.at("p50").get<double>(),
-                          l.at("p95").get<double>(), l.at("p99").get<double>()};
-      }
+      p.trends = TrendsFromJson(j.value("trends", nlohmann::json::object()));
+      ExtrasFromJson(j, &p);
       out->Add(std::move(p));
     }
   } catch (const nlohmann::json::exception& e) {

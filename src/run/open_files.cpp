@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "engine/load_profile.h"
+#include "engine/vu_placement.h"
 
 namespace wsyaml::run {
 namespace {
@@ -51,8 +52,9 @@ size_t RaiseOpenFilesLimit(std::string* warning) {
 
 int64_t MaxConnections(const graph::TestPlan& plan) {
   int64_t connections = 0;
+  // This slice's VUs only: a segment of 18,750 connections needs no worker processes.
   for (const auto& scenario : plan.scenarios)
-    connections += static_cast<int64_t>(engine::MaxVus(scenario.load)) *
+    connections += engine::ArrivalsOfSlice(engine::MaxVus(scenario.load), plan.slice) *
                    std::max(1, ConnectionsIn(scenario.steps));
   return connections;
 }

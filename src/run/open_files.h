@@ -18,7 +18,8 @@ size_t RaiseOpenFilesLimit(std::string* warning);
 /// help); at most 64.
 int AutomaticProcs(const graph::TestPlan& plan, size_t open_files);
 
-/// Connections the plan opens at most at once (VUs times connect counts, summed).
+/// Connections the plan's slice (--segment) opens at most at once: its VUs times connect
+/// counts, summed over scenarios.
 int64_t MaxConnections(const graph::TestPlan& plan);
 
 }  // namespace wsyaml::run

@@ -1,5 +1,6 @@
 #include "run/process_pool.h"
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -92,11 +93,33 @@ bool ProcessPool::Start(int count, const ChildMain& main, std::string* error) {
 }
 
 bool ProcessPool::ReadMessage(int index, std::string* message) {
-  int fd = children_[static_cast<size_t>(index)].fd;
+  int& fd = children_[static_cast<size_t>(index)].fd;
   uint64_t size = 0;
-  if (fd < 0 || !ReadAll(fd, reinterpret_cast<char*>(&size), sizeof size)) return false;
-  message->resize(size);
-  return ReadAll(fd, message->data(), size);
+  bool ok = fd >= 0 && ReadAll(fd, reinterpret_cast<char*>(&size), sizeof size);
+  if (ok) {
+    message->resize(size);
+    ok = ReadAll(fd, message->data(), size);
+  }
+  if (!ok && fd >= 0) {
+    close(fd);
+    fd = -1;
+  }
+  return ok;
+}
+
+std::vector<int> ProcessPool::Readable(int timeout_ms) {
+  std::vector<pollfd> fds;
+  std::vector<int> indexes;
+  for (size_t i = 0; i < children_.size(); ++i) {
+    if (children_[i].fd < 0) continue;
+    fds.push_back({children_[i].fd, POLLIN, 0});
+    indexes.push_back(static_cast<int>(i));
+  }
+  std::vector<int> ready;
+  if (fds.empty() || poll(fds.data(), fds.size(), timeout_ms) <= 0) return ready;  // or EINTR
+  for (size_t i = 0; i < fds.size(); ++i)
+    if (fds[i].revents != 0) ready.push_back(indexes[i]);
+  return ready;
 }
 
 void ProcessPool::Signal(int signal) {

@@ -1,10 +1,10 @@
 // Worker processes for `run --procs` and `serve --procs`: fork N children of this process,
 // each running a function, each with a pipe back to the parent for framed messages (a ready
-// line, a result). Children die with their parent (PR_SET_PDEATHSIG, SIGKILL) and sit in
-// their own process group, so a terminal's Ctrl-C reaches only the parent, which forwards it.
-// Threading: Start, ReadMessage and Finish from the thread that created the pool (the death
-// signal follows that thread, so it must live as long as the children); Signal from any
-// thread.
+// line, ticks, a result), read one at a time or from all at once (Readable). Children die with
+// their parent (PR_SET_PDEATHSIG, SIGKILL) and sit in their own process group, so a terminal's
+// Ctrl-C reaches only the parent, which forwards it. Threading: Start, ReadMessage, Readable and
+// Finish from the thread that created the pool (the death signal follows that thread, so it must
+// live as long as the children); Signal from any thread.
 #pragma once
 
 #include <sys/types.h>
@@ -54,8 +54,12 @@ class ProcessPool {
   int size() const { return static_cast<int>(children_.size()); }
   /// The pid of child `index`.
   pid_t pid(int index) const { return children_[static_cast<size_t>(index)].pid; }
-  /// Blocks for the next message of child `index`; false at its end of output.
+  /// Blocks for the next message of child `index`; false at its end of output (its channel
+  /// is closed then: Readable leaves it out).
   bool ReadMessage(int index, std::string* message);
+  /// Waits up to `timeout_ms` (-1: no limit) for children with a message or the end of their
+  /// output to read; returns their indexes (none on timeout, or when every channel is closed).
+  std::vector<int> Readable(int timeout_ms);
   /// Sends `signal` to every child not yet reaped. Thread-safe.
   void Signal(int signal);
   /// Waits for every child to exit (their unread messages are dropped) and returns how each

@@ -50,7 +50,7 @@ void Progress::Done() {
   if (printed_ && output_.terminal) *output_.stream << "\r\033[K" << std::flush;
 }
 
-AbortWatch::AbortWatch(const graph::TestPlan& plan) {
+AbortWatch::AbortWatch(const graph::TestPlan& plan, std::ostream& report) : report_(report) {
   for (const auto& threshold : plan.thresholds)
     if (threshold.abort_on_fail) watched_.push_back(threshold);
 }
@@ -63,8 +63,8 @@ bool AbortWatch::ShouldAbort(std::chrono::milliseconds elapsed, const metrics::S
     metrics::ThresholdResult result =
         metrics::EvaluateThreshold(threshold, cumulative, tags, elapsed.count() / 1000.0);
     if (result.has_data && !result.passed) {
-      std::cerr << "\nwsyaml: threshold " << threshold.metric << ": " << threshold.source
-                << " failed; aborting the run (abort-on-fail)\n";
+      report_ << "\nwsyaml: threshold " << threshold.metric << ": " << threshold.source
+              << " failed; aborting the run (abort-on-fail)\n";
       aborted_ = true;
       return true;
     }

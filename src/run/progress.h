@@ -48,8 +48,11 @@ class Progress {
 /// Watches thresholds marked abort-on-fail during the run.
 class AbortWatch {
  public:
-  explicit AbortWatch(const graph::TestPlan& plan);
-  /// True once an abort-on-fail threshold fails after its delay.
+  /// Says on `report` which threshold aborts the run.
+  AbortWatch(const graph::TestPlan& plan, std::ostream& report);
+  /// Whether the plan has any abort-on-fail threshold to watch.
+  bool watching() const { return !watched_.empty(); }
+  /// True once an abort-on-fail threshold fails after its delay (once: false afterwards).
   bool ShouldAbort(std::chrono::milliseconds elapsed, const metrics::Shard& cumulative,
                    const metrics::TagRegistry& tags);
   /// True when ShouldAbort has returned true.
@@ -57,6 +60,7 @@ class AbortWatch {
 
  private:
   std::vector<graph::Threshold> watched_;
+  std::ostream& report_;
   bool aborted_ = false;
 };
 

@@ -7,24 +7,14 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "metrics/summary.h"
+#include "outputs/outputs.h"
 #include "scenario/compiler.h"
 
 namespace wsyaml::run {
 
 /// The tool's version, written into result files.
 inline constexpr const char* kVersion = WSYAML_VERSION;
-
-/// One file written at the end of a run.
-struct OutputSpec {
-  enum class Kind {
-    kJson,    ///< --out json=FILE: the whole result (metrics::FormatResultJson)
-    kNdjson,  ///< --out ndjson=FILE: one line per second of the timeline
-    kJUnit,   ///< --junit FILE
-    kReport,  ///< --report FILE: the self-contained HTML report
-  };
-  Kind kind = Kind::kJson;
-  std::string path;  ///< never empty
-};
 
 /// How to run one scenario.
 struct RunOptions {
@@ -38,10 +28,20 @@ struct RunOptions {
   int procs = 0;                        ///< worker processes; 0 = as the open-files limit needs
   /// Source addresses for connections (--local-address), ranges already expanded.
   std::vector<std::string> local_addresses;
-  graph::Slice slice;               ///< --segment i/n: the share of the test this run executes
-  bool debug = false;               ///< print frames and handshakes
-  bool quiet = false;               ///< no progress line
-  std::vector<OutputSpec> outputs;  ///< checked: known kinds, writable, distinct paths
+  graph::Slice slice;  ///< --segment i/n: the share of the test this run executes
+  /// --start-at: when the test begins, ms since the Unix epoch (0: at once). A run that gets
+  /// there late begins at once and records by how much (Result::start_late_ms).
+  int64_t start_at_unix_ms = 0;
+  bool debug = false;       ///< print frames and handshakes
+  bool quiet = false;       ///< no progress line
+  bool no_summary = false;  ///< --no-summary: no end-of-test summary on stdout
+  /// --no-thresholds: thresholds are not judged in this run — no abort-on-fail, no verdicts
+  /// in the summary or the exit code; the result file keeps them for `merge` (a segment).
+  bool no_thresholds = false;
+  std::vector<outputs::OutputSpec> outputs;  ///< checked: known kinds, writable, distinct paths
+  /// --summary-trend-stats: the stats of every trend line; empty = the defaults.
+  std::vector<metrics::TrendStat> trend_stats;
+  bool color = false;  ///< colour the summary (stdout is a terminal, NO_COLOR empty)
 };
 
 }  // namespace wsyaml::run

@@ -3,20 +3,28 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
 
+#include "metrics/format.h"
 #include "metrics/summary.h"
 #include "metrics/thresholds.h"
+#include "metrics/timeseries.h"
+#include "outputs/file_sink.h"
+#include "outputs/outputs.h"
 #include "run/exit_codes.h"
 #include "run/open_files.h"
-#include "run/outputs.h"
 #include "run/process_pool.h"
+#include "run/progress.h"
+#include "run/run_header.h"
 #include "run/slice_run.h"
 #include "run/stop_signals.h"
 #include "run/target.h"
+#include "run/worker_ticks.h"
 #include "scenario/compiler.h"
 #include "server/reference_server.h"
 
@@ -24,6 +32,8 @@ namespace wsyaml::run {
 namespace {
 
 constexpr int kMaxProcs = 64;
+// How long the parent waits for a worker's tick before showing the others' without it.
+constexpr std::chrono::milliseconds kTickWait{1500};
 
 std::vector<std::string> SecretValues(const RunOptions& options) {
   std::vector<std::string> secrets;
@@ -40,14 +50,42 @@ graph::Slice WorkerSlice(graph::Slice slice, int index, int procs) {
   return {slice.index + slice.count * index, slice.count * procs};
 }
 
-// Runs in worker process `index`: its slice, its result sent back whole.
-int WorkerMain(const graph::TestPlan& plan, const SliceOptions& options, int index, int procs,
+// Runs in worker process `index`: its slice, its state once a second when `live` (for the
+// parent's live sinks), its result at the end.
+int WorkerMain(const graph::TestPlan& plan, SliceOptions options, bool live, int index, int procs,
                ChildChannel& channel) {
   graph::TestPlan part = plan;
   part.slice = WorkerSlice(plan.slice, index, procs);
+  std::unique_ptr<TickSender> ticks;
+  if (live) {
+    ticks = std::make_unique<TickSender>(channel);
+    options.on_tick = [&ticks](double elapsed_s, int64_t start_unix_ms,
+                               const metrics::Shard& cumulative, const metrics::TagRegistry& tags) {
+      ticks->Offer(elapsed_s, start_unix_ms, cumulative, tags);
+    };
+  }
   SliceOutcome outcome = RunSlice(part, options);
-  if (!channel.Send(metrics::FormatResultJson(outcome.result))) return kExitSetupFailed;
+  if (ticks) ticks->Stop();
+  if (!channel.Send(EncodeResultMessage(outcome.result))) return kExitSetupFailed;
   return outcome.interrupted && !outcome.aborted ? kExitInterrupted : kExitOk;
+}
+
+// The progress line's counters from the workers' merged totals.
+void SetCounters(const metrics::Shard& cumulative, engine::LiveCounters* counters) {
+  int64_t vus = 0, open = 0, sent = 0, received = 0, errors = 0;
+  for (const auto& [key, series] : cumulative.series()) {
+    if (key.first == metrics::MetricId::kVus) vus += std::llround(series.gauge);
+    if (key.first == metrics::MetricId::kWsOpen) open += std::llround(series.gauge);
+    if (key.first == metrics::MetricId::kWsMsgsSent) sent += std::llround(series.sum);
+    if (key.first == metrics::MetricId::kWsMsgsReceived) received += std::llround(series.sum);
+  }
+  for (const auto& [kind, counts] : cumulative.errors())
+    errors += static_cast<int64_t>(counts.count);
+  counters->vus = vus;
+  counters->open_sockets = open;
+  counters->msgs_sent = sent;
+  counters->msgs_received = received;
+  counters->errors = errors;
 }
 
 std::string DescribeExit(const ProcessPool::Exit& exit) {
@@ -95,39 +133,57 @@ int Runner::Processes(const graph::TestPlan& plan, size_t open_files) {
 }
 
 bool Runner::RunWorkers(const graph::TestPlan& plan, const SliceOptions& slice, int procs,
-                        SliceOutcome* merged) {
+                        outputs::SinkSet& sinks, SliceOutcome* merged,
+                        const std::function<bool()>& open_sinks) {
   ProcessPool pool;
   std::string error;
+  // Abort-on-fail is judged here, on the merged totals: a worker sees only its share.
+  AbortWatch abort_watch(options_.no_thresholds ? graph::TestPlan{} : plan, err_);
+  SliceOptions worker_options = slice;
+  worker_options.abort_on_fail = false;
+  // Ticks for the live outputs, the progress line and the abort-on-fail watch.
+  const bool live = sinks.live() || !options_.quiet || abort_watch.watching();
   bool ok = pool.Start(
       procs,
       [&](int index, ChildChannel& channel) {
-        return WorkerMain(plan, slice, index, procs, channel);
+        return WorkerMain(plan, worker_options, live, index, procs, channel);
       },
       &error);
   // Forwarded, not repeated: the workers are in their own process group.
   StopSignalWatcher signals([&pool](int signal, int) { pool.Signal(signal); });
+  // Opened once the workers are forked: sinks may start threads.
+  if (ok && !open_sinks()) {
+    pool.Signal(SIGKILL);
+    pool.Finish();
+    return false;
+  }
   if (!ok) {
     err_ << "wsyaml: " << error << "\n";
     pool.Signal(SIGKILL);
   } else if (!options_.quiet) {
     err_ << "wsyaml: running " << procs << " worker processes (--procs)\n";
   }
-  int merged_parts = 0;
-  for (int i = 0; i < pool.size(); ++i) {
-    std::string text;
-    metrics::Result part;
-    if (!pool.ReadMessage(i, &text)) continue;  // reported from its exit below
-    nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-    if (json.is_discarded() || !metrics::FromJson(json, &part, &error)) {
-      err_ << "wsyaml: worker process " << i << " sent an unreadable result\n";
-      continue;
-    }
-    if (merged_parts++ == 0) {
-      merged->result = std::move(part);
-    } else {
-      metrics::MergeResult(part, &merged->result);
-    }
-  }
+  WorkerTicks ticks(pool.size());
+  engine::LiveCounters counters;
+  Progress progress(plan, counters, options_.quiet);
+  ReadWorkers(pool, &ticks,
+              [&](double elapsed_s, int64_t start_unix_ms, const metrics::Shard& cumulative,
+                  const metrics::TagRegistry& tags) {
+                const auto elapsed = std::chrono::milliseconds(std::llround(elapsed_s * 1000));
+                sinks.OnTick(elapsed_s, start_unix_ms, cumulative, tags, false);
+                SetCounters(cumulative, &counters);
+                progress.Tick(elapsed, cumulative);
+                if (abort_watch.ShouldAbort(elapsed, cumulative, tags)) {
+                  merged->aborted = true;
+                  // Two distinct signals are never merged into one pending signal: each
+                  // worker takes them as a second Ctrl-C and stops at once, as one process
+                  // does on abort-on-fail.
+                  pool.Signal(SIGINT);
+                  pool.Signal(SIGTERM);
+                }
+              });
+  progress.Done();
+  merged->result = ticks.Result();
   std::vector<ProcessPool::Exit> exits = pool.Finish();
   for (size_t i = 0; i < exits.size(); ++i) {
     if (exits[i].code == kExitInterrupted) merged->interrupted = true;
@@ -136,7 +192,35 @@ bool Runner::RunWorkers(const graph::TestPlan& plan, const SliceOptions& slice, 
     ok = false;
   }
   if (signals.count() > 0) merged->interrupted = true;
-  return ok && merged_parts == procs;
+  return ok && ticks.results() == procs;
+}
+
+void Runner::ReadWorkers(ProcessPool& pool, WorkerTicks* ticks, const OnSnapshot& on_snapshot) {
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_snapshot = Clock::now();
+  int open = pool.size();
+  while (open > 0) {
+    for (int i : pool.Readable(250)) {
+      std::string text, error;
+      if (!pool.ReadMessage(i, &text)) {  // a missing result is reported from its exit
+        ticks->Ended(i);
+        --open;
+      } else if (!ticks->Accept(i, text, &error)) {
+        err_ << "wsyaml: worker process " << i << " sent an unreadable message: " << error << "\n";
+      }
+    }
+    // One snapshot per round of ticks; a worker late by kTickWait is not waited for. Once
+    // every worker has ended, the final snapshot (Finish) takes what is left.
+    if (ticks->running() == 0 ||
+        !(ticks->Ready() || (ticks->Pending() && Clock::now() - last_snapshot >= kTickWait)))
+      continue;
+    metrics::Shard cumulative;
+    double elapsed_s = 0;
+    int64_t start_unix_ms = 0;
+    ticks->Merge(&cumulative, &elapsed_s, &start_unix_ms);
+    on_snapshot(elapsed_s, start_unix_ms, cumulative, ticks->tags());
+    last_snapshot = Clock::now();
+  }
 }
 
 int Runner::Run() {
@@ -162,45 +246,86 @@ int Runner::Run() {
   slice.secrets = SecretValues(options_);
   slice.debug = options_.debug;
   slice.progress = !options_.quiet && procs == 1;
+  slice.abort_on_fail = !options_.no_thresholds;
+  // On stderr like the progress line, so stdout stays the summary alone.
+  if (!options_.quiet)
+    err_ << FormatRunHeader(*plan, options_, {slice.base_urls, procs, slice.threads, slice.secrets})
+         << std::flush;
 
+  int64_t late_ms = 0;
+  if (!WaitForStart(&late_ms)) return kExitInterrupted;
+  outputs::SinkSet sinks;
+  if (!options_.no_summary) sinks.Add(std::make_unique<outputs::SummarySink>(out_));
+  for (auto& sink : outputs::MakeSinks(options_.outputs)) sinks.Add(std::move(sink));
+  for (auto& sink : extra_sinks_) sinks.Add(std::move(sink));
+  extra_sinks_.clear();
+  outputs::RunInfo info{&*plan, SourceName(), slice.base_urls};
   SliceOutcome outcome;
   if (procs == 1) {
+    if (!sinks.Open(info, &error)) {
+      err_ << "wsyaml: " << error << "\n";
+      return kExitSetupFailed;
+    }
+    slice.sinks = &sinks;
     outcome = RunSlice(*plan, slice);
-  } else if (!RunWorkers(*plan, slice, procs, &outcome) && outcome.result.shard.series().empty()) {
+  } else if (!RunWorkers(*plan, slice, procs, sinks, &outcome,
+                         [&] { return sinks.Open(info, &error); }) &&
+             outcome.result.shard.series().empty()) {
+    if (!error.empty()) err_ << "wsyaml: " << error << "\n";
     return kExitSetupFailed;
   }
-  return Finish(*plan, outcome, builtin.get());
+  outcome.result.start_late_ms = late_ms;
+  return Finish(*plan, outcome, sinks, builtin.get());
 }
 
-int Runner::Finish(const graph::TestPlan& plan, SliceOutcome& outcome,
+bool Runner::WaitForStart(int64_t* late_ms) {
+  if (options_.start_at_unix_ms == 0) return true;
+  const int64_t now = metrics::NowUnixMs();
+  const std::string at = metrics::IsoTime(options_.start_at_unix_ms);
+  if (now >= options_.start_at_unix_ms) {
+    *late_ms = now - options_.start_at_unix_ms;
+    if (!options_.quiet && *late_ms > 0)
+      err_ << "wsyaml: starting " << metrics::FormatMicros(*late_ms * 1000.0)
+           << " late: --start-at " << at << " had passed (recorded as start_late_ms)\n";
+    return true;
+  }
+  if (!options_.quiet)
+    err_ << "wsyaml: waiting " << metrics::FormatMicros((options_.start_at_unix_ms - now) * 1000.0)
+         << " for --start-at " << at << "\n"
+         << std::flush;
+  if (SleepUntilUnlessStopped(options_.start_at_unix_ms)) return true;
+  err_ << "wsyaml: stopped before --start-at; nothing ran\n";
+  return false;
+}
+
+std::string Runner::SourceName() const { return options_.file == "-" ? "<stdin>" : options_.file; }
+
+int Runner::Finish(const graph::TestPlan& plan, SliceOutcome& outcome, outputs::SinkSet& sinks,
                    server::ReferenceServer* builtin) {
   metrics::Result& result = outcome.result;
+  // The last interval, since the last tick.
+  sinks.OnTick(result.duration_s, result.start_unix_ms, result.shard, result.tags, true);
   result.test_name = plan.name;
-  result.source_file = options_.file == "-" ? "<stdin>" : options_.file;
+  result.source_file = SourceName();
   result.wsyaml_version = kVersion;
   result.interrupted = outcome.interrupted && !outcome.aborted;
   result.thresholds =
       metrics::EvaluateThresholds(plan.thresholds, result.shard, result.tags, result.duration_s);
-  metrics::SummaryInput summary;
-  summary.shard = &result.shard;
-  summary.tags = &result.tags;
-  summary.test_name = plan.name;
-  summary.duration_s = result.duration_s;
-  summary.thresholds = result.thresholds;
-  summary.timeline = &result.timeline;
-  summary.interrupted = result.interrupted;
-  out_ << metrics::FormatSummary(summary);
+  metrics::SummaryInput summary = metrics::SummaryInputOf(result);
+  if (options_.no_thresholds) summary.thresholds.clear();
+  summary.trend_stats = options_.trend_stats;
+  summary.color = options_.color;
+  std::string error;
+  bool outputs_ok = sinks.Finish({&result, &summary, &sinks.info()}, &error);
+  if (!outputs_ok) err_ << "wsyaml: " << error << "\n";
   if (builtin) {
     builtin->Stop();
     out_ << "\nbuilt-in " << plan.target.substr(8)
          << " server saw: " << server::FormatCounts(builtin->Counts()) << "\n";
+    out_.flush();
   }
-  out_.flush();
-
-  std::string error;
-  bool outputs_ok = WriteOutputs(options_.outputs, result, &error);
-  if (!outputs_ok) err_ << "wsyaml: " << error << "\n";
-  if (!metrics::AllPassed(result.thresholds)) return kExitThresholdsFailed;
+  if (!options_.no_thresholds && !metrics::AllPassed(result.thresholds))
+    return kExitThresholdsFailed;
   if (outcome.interrupted && !outcome.aborted) return kExitInterrupted;
   return outputs_ok ? kExitOk : kExitSetupFailed;
 }

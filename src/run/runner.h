@@ -6,10 +6,14 @@
 // yet (SIGINT and SIGTERM are blocked in it, for good, so that they reach the watcher).
 #pragma once
 
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <vector>
 
 #include "graph/graph.h"
+#include "outputs/sink_set.h"
 #include "run/run_options.h"
 
 namespace wsyaml::server {
@@ -20,6 +24,8 @@ namespace wsyaml::run {
 
 struct SliceOptions;
 struct SliceOutcome;
+class ProcessPool;
+class WorkerTicks;
 
 class Runner {
  public:
@@ -27,6 +33,8 @@ class Runner {
   explicit Runner(RunOptions options, std::istream& in = std::cin, std::ostream& out = std::cout,
                   std::ostream& err = std::cerr);
 
+  /// Adds a sink beside those of options.outputs (before Run): for embedding and tests.
+  void AddSink(std::unique_ptr<outputs::Sink> sink) { extra_sinks_.push_back(std::move(sink)); }
   /// Runs the test; returns the process exit code (run/exit_codes.h).
   int Run();
 
@@ -34,13 +42,25 @@ class Runner {
   std::optional<graph::TestPlan> Compile();
   int Processes(const graph::TestPlan& plan, size_t open_files);
   bool RunWorkers(const graph::TestPlan& plan, const SliceOptions& slice, int procs,
-                  SliceOutcome* merged);
-  int Finish(const graph::TestPlan& plan, SliceOutcome& outcome, server::ReferenceServer* builtin);
+                  outputs::SinkSet& sinks, SliceOutcome* merged,
+                  const std::function<bool()>& open_sinks);
+  /// Given the workers' merged state: elapsed s since the start (ms since the epoch).
+  using OnSnapshot =
+      std::function<void(double, int64_t, const metrics::Shard&, const metrics::TagRegistry&)>;
+  /// Reads the workers' ticks and results until every one has ended; calls `on_snapshot`
+  /// once per round of ticks.
+  void ReadWorkers(ProcessPool& pool, WorkerTicks* ticks, const OnSnapshot& on_snapshot);
+  int Finish(const graph::TestPlan& plan, SliceOutcome& outcome, outputs::SinkSet& sinks,
+             server::ReferenceServer* builtin);
+  std::string SourceName() const;
+  /// Waits for --start-at (false when stopped while waiting); *late_ms = how late it was.
+  bool WaitForStart(int64_t* late_ms);
 
   RunOptions options_;
   std::istream& in_;
   std::ostream& out_;
   std::ostream& err_;
+  std::vector<std::unique_ptr<outputs::Sink>> extra_sinks_;  ///< from AddSink
 };
 
 }  // namespace wsyaml::run

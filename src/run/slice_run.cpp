@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <iostream>
 #include <memory>
 
 #include "engine/engine.h"
@@ -35,31 +36,32 @@ BuiltEngine BuildEngine(const graph::TestPlan& plan, const SliceOptions& options
   return built;
 }
 
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 SliceOutcome RunSlice(const graph::TestPlan& plan, const SliceOptions& options) {
   metrics::TimeSeries timeline;
   std::unique_ptr<Progress> progress;
-  AbortWatch abort_watch(plan);
+  AbortWatch abort_watch(plan, std::cerr);
   engine::Engine* engine = nullptr;
+  SliceOutcome outcome;
   // The tick runs on the engine's coordinator, after `engine` and `progress` are set.
   BuiltEngine built = BuildEngine(
       plan, options, [&](std::chrono::milliseconds elapsed, const metrics::Shard& cumulative) {
-        timeline.Sample(elapsed.count() / 1000.0, cumulative);
+        timeline.Sample(elapsed.count() / 1000.0, cumulative, &engine->tags());
+        if (options.sinks)
+          options.sinks->OnTick(elapsed.count() / 1000.0, outcome.result.start_unix_ms, cumulative,
+                                engine->tags(), false);
+        if (options.on_tick)
+          options.on_tick(elapsed.count() / 1000.0, outcome.result.start_unix_ms, cumulative,
+                          engine->tags());
         progress->Tick(elapsed, cumulative);
-        if (abort_watch.ShouldAbort(elapsed, cumulative, engine->tags())) engine->Stop(true);
+        if (options.abort_on_fail && abort_watch.ShouldAbort(elapsed, cumulative, engine->tags()))
+          engine->Stop(true);
       });
   engine = built.engine.get();
   progress = std::make_unique<Progress>(plan, engine->live(), !options.progress);
 
-  SliceOutcome outcome;
-  outcome.result.start_unix_ms = NowUnixMs();
+  outcome.result.start_unix_ms = metrics::NowUnixMs();
   engine::RunOutcome run;
   {
     StopSignalWatcher signals([engine](int, int count) { engine->Stop(count > 1); });
@@ -71,7 +73,7 @@ SliceOutcome RunSlice(const graph::TestPlan& plan, const SliceOptions& options) 
   result.shard = std::move(run.merged);
   result.tags = engine->tags();
   result.shard.Move(metrics::MetricId::kVusMax, run.vus_max);
-  timeline.Sample(result.duration_s, result.shard);
+  timeline.Sample(result.duration_s, result.shard, &result.tags);
   result.timeline = std::move(timeline);
   outcome.interrupted = run.interrupted;
   outcome.aborted = abort_watch.aborted();

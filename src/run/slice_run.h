@@ -3,11 +3,14 @@
 // each worker process of `run --procs`.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "graph/graph.h"
 #include "metrics/result.h"
+#include "outputs/sink_set.h"
 
 namespace wsyaml::run {
 
@@ -19,6 +22,15 @@ struct SliceOptions {
   std::vector<std::string> secrets;          ///< values masked in debug and log output
   bool debug = false;                        ///< print frames and handshakes
   bool progress = true;                      ///< show the live status line
+  bool abort_on_fail = true;                 ///< honour thresholds' abort-on-fail
+  /// Given each second's merged snapshot (not the last one: the caller gives it with the
+  /// whole result); null in worker processes.
+  outputs::SinkSet* sinks = nullptr;
+  /// Given each second's cumulative state, on the engine's coordinator (must return at
+  /// once); in worker processes, to send it to the parent. May be empty.
+  std::function<void(double elapsed_s, int64_t start_unix_ms, const metrics::Shard& cumulative,
+                     const metrics::TagRegistry& tags)>
+      on_tick;
 };
 
 /// What a slice produced.

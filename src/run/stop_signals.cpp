@@ -2,6 +2,12 @@
 
 #include <pthread.h>
 
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+#include "metrics/timeseries.h"
+
 namespace wsyaml::run {
 namespace {
 
@@ -19,6 +25,18 @@ sigset_t BlockStopSignals() {
   sigset_t set = StopSet();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
+}
+
+bool SleepUntilUnlessStopped(int64_t unix_ms) {
+  const sigset_t set = StopSet();
+  while (true) {
+    int64_t now = metrics::NowUnixMs();
+    if (now >= unix_ms) return true;
+    int64_t left = unix_ms - now;
+    timespec wait{static_cast<time_t>(left / 1000), static_cast<long>(left % 1000) * 1000000};
+    if (sigtimedwait(&set, nullptr, &wait) >= 0) return false;
+    // EAGAIN: the time is up (checked above); EINTR: another signal, wait again.
+  }
 }
 
 StopSignalWatcher::StopSignalWatcher(OnSignal on_signal) : on_signal_(std::move(on_signal)) {

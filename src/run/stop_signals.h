@@ -3,6 +3,8 @@
 // where thread-safe calls such as Engine::Stop are allowed.
 #pragma once
 
+#include <cstdint>
+
 #include <signal.h>
 
 #include <atomic>
@@ -14,6 +16,10 @@ namespace wsyaml::run {
 /// Blocks SIGINT and SIGTERM in the calling thread, and so in every thread it starts later.
 /// Call before starting any thread. They stay blocked; returns the set.
 sigset_t BlockStopSignals();
+
+/// Waits until the wall clock reaches `unix_ms` (ms since the Unix epoch), or a SIGINT/SIGTERM
+/// (blocked with BlockStopSignals first) comes: false then, with the signal consumed.
+bool SleepUntilUnlessStopped(int64_t unix_ms);
 
 /// A thread that waits for SIGINT/SIGTERM (blocked with BlockStopSignals first) and calls
 /// `on_signal(signal, count)` for each, count = 1 for the first. Threading: on_signal runs on

@@ -265,6 +265,7 @@ CompileResult Compile(std::string_view text, const CompileOptions& options) {
   CompileResult result;
   if (ctx.reporter.error_count() == 0) result.plan = std::move(ctx.plan);
   result.diagnostics = ctx.reporter.Take();
+  result.files_read = std::move(ctx.files_read);
   return result;
 }
 

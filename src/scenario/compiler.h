@@ -55,6 +55,9 @@ struct CompileOptions {
 struct CompileResult {
   std::optional<graph::TestPlan> plan;
   std::vector<Diagnostic> diagnostics;  ///< errors and warnings, in source order
+  /// Files the scenario reads (data, payload and TLS files), as written in it: relative to
+  /// the scenario's directory, or absolute. What must travel with it (e.g. `wsyaml k8s`).
+  std::vector<std::string> files_read;
 
   /// True when there is a plan (no errors; warnings allowed).
   bool ok() const { return plan.has_value(); }

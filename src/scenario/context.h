@@ -62,6 +62,8 @@ inline constexpr size_t kMaxFileBytes = 64u << 20;
 struct TemplateScope {
   bool msg = false;   ///< ${msg...} (inside an on-message body)
   bool sent = false;  ///< ${sent...} (inside a reply matcher)
+  /// The protocol of the connection the steps act on (which matchers apply).
+  graph::Protocol protocol = graph::Protocol::kRaw;
 };
 
 /// A name referenced somewhere that must be defined somewhere (checked after all steps).
@@ -78,6 +80,8 @@ struct Context {
   const CompileOptions& options;
   Reporter reporter;
   graph::TestPlan plan;
+  /// Files the scenario reads (data, payload and TLS files), as written in it.
+  std::vector<std::string> files_read;
   /// The file has a `target:` (when it failed to compile, relative URLs are not blamed).
   bool target_written = false;
   /// Variable name -> slot; mirrors plan.var_names.

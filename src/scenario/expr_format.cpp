@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "scenario/expr_functions.h"
+#include "scenario/templates.h"
 
 namespace wsyaml::scenario {
 
@@ -79,7 +80,7 @@ std::string ExprSourceText(const Expr& e, const graph::TestPlan& plan) {
                  ? plan.var_names[e.slot]
                  : "var" + std::to_string(e.slot);
     case Kind::kMsg:
-      return "msg" + PathText(e.path);
+      return MsgPathSource(e.path);
     case Kind::kSent:
       return "sent" + PathText(e.path);
     case Kind::kData: {

@@ -454,7 +454,7 @@ size_t Parser::PathEnd(const std::string& head, size_t i) const {
     for (int part = 0; part < 2 && dotted(i); ++part) i = word_end(i + 1);
     return i;
   }
-  if (head != "msg" && head != "sent") return i;
+  if (head != "msg" && head != "sent" && head != "args") return i;
   while (i < body_.size()) {
     if (dotted(i)) {
       i = word_end(i + 1);

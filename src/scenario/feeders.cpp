@@ -137,6 +137,7 @@ void CompileFeeder(Context& ctx, const std::string& name, const YAML::Node& node
   const YAML::Node file = csv ? csv : json;
   std::string relative;
   if (ReadString(ctx, file, csv ? "csv" : "json", &relative)) {
+    ctx.files_read.push_back(relative);
     std::string path =
         !relative.empty() && relative[0] == '/' ? relative : ctx.options.base_dir + "/" + relative;
     std::string text;

@@ -135,6 +135,41 @@ bool CompileRegexCapture(Context& ctx, const YAML::Node& node, graph::Capture* o
 
 }  // namespace
 
+namespace {
+
+// The matcher key of a protocol's messages: socket.io `event`, graphql-ws `subscription`,
+// stomp `headers`; null for raw frames.
+const char* ProtocolMatcherKey(graph::Protocol protocol) {
+  switch (protocol) {
+    case graph::Protocol::kSocketIo:
+      return "event";
+    case graph::Protocol::kGraphqlWs:
+      return "subscription";
+    case graph::Protocol::kStomp:
+      return "headers";
+    case graph::Protocol::kRaw:
+      break;
+  }
+  return nullptr;
+}
+
+// A protocol's matcher key used on a connection of another protocol: an error that says which.
+bool CheckProtocolKeys(Context& ctx, const YAML::Node& node, const char* allowed) {
+  static const std::pair<const char*, const char*> kKeys[] = {
+      {"event", "socket.io"}, {"subscription", "graphql-ws"}, {"headers", "stomp"}};
+  bool ok = true;
+  for (const auto& [key, protocol] : kKeys) {
+    if (!node[key] || (allowed && std::string(allowed) == key)) continue;
+    ctx.reporter.Error(Pos(node[key]),
+                       std::string("`") + key + ":` matches " + protocol + " messages only",
+                       std::string("give the connect `protocol: ") + protocol + "`");
+    ok = false;
+  }
+  return ok;
+}
+
+}  // namespace
+
 bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& scope,
                     graph::Matcher* out) {
   if (node.IsNull()) return true;
@@ -142,7 +177,28 @@ bool CompileMatcher(Context& ctx, const YAML::Node& node, const TemplateScope& s
     return WrongType(ctx, node, "match", "a mapping",
                      "e.g. match: {json: {event: CHAT_MSG}} or match: {contains: hello}");
   }
-  bool ok = CheckKeys(ctx, node, {"text", "contains", "regex", "json", "binary", "where"}, "match");
+  // The protocols' keys are known everywhere: on another protocol's connection (or a raw one)
+  // CheckProtocolKeys says which protocol they belong to.
+  bool ok = CheckKeys(
+      ctx, node,
+      {"text", "contains", "regex", "json", "binary", "where", "event", "subscription", "headers"},
+      "match");
+  const char* protocol_key = ProtocolMatcherKey(scope.protocol);
+  ok = CheckProtocolKeys(ctx, node, protocol_key) && ok;
+  if (protocol_key && std::string(protocol_key) == "headers") {
+    if (auto v = node["headers"]) {
+      ok = ReadTemplateMap(ctx, v, "match headers", "e.g. headers: {destination: /topic/t}", scope,
+                           &out->headers) &&
+           ok;
+    }
+  } else if (protocol_key) {
+    if (auto v = node[protocol_key]) {
+      out->event.emplace();
+      ok = ReadTemplate(ctx, v, std::string("match ") + protocol_key, graph::Escape::kNone, scope,
+                        &*out->event) &&
+           ok;
+    }
+  }
   if (auto v = node["text"]) {
     out->text.emplace();
     ok = ReadTemplate(ctx, v, "match text", graph::Escape::kNone, scope, &*out->text) && ok;

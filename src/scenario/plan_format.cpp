@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "scenario/expr_functions.h"
+#include "scenario/templates.h"
 
 namespace wsyaml::scenario {
 
@@ -35,7 +36,7 @@ std::string HoleSource(const Segment& s, const graph::TestPlan& plan) {
                  ? plan.var_names[s.slot]
                  : "var" + std::to_string(s.slot);
     case Segment::Kind::kMsg:
-      return "msg" + PathSource(s.path);
+      return MsgPathSource(s.path);
     case Segment::Kind::kSent:
       return "sent" + PathSource(s.path);
     case Segment::Kind::kData: {
@@ -76,6 +77,9 @@ std::string Matcher(const graph::Matcher& m, const graph::TestPlan& plan) {
   }
   if (m.binary) parts.push_back(*m.binary ? "binary" : "text-frame");
   if (m.where) parts.push_back("where ${" + ExprSourceText(*m.where, plan) + "}");
+  if (m.event) parts.push_back("event=\"" + TemplateSource(*m.event, plan) + "\"");
+  for (const auto& [name, value] : m.headers)
+    parts.push_back("header " + name + "=\"" + TemplateSource(value, plan) + "\"");
   if (parts.empty()) return "any message";
   std::string out;
   for (size_t i = 0; i < parts.size(); ++i) out += (i ? " " : "") + parts[i];
@@ -90,7 +94,7 @@ std::string Captures(const std::vector<graph::Capture>& captures, const graph::T
       out += "regex/" + c.regex_source + "/" +
              (c.group != 1 ? " group " + std::to_string(c.group) : "");
     else
-      out += "msg" + PathSource(c.path);
+      out += MsgPathSource(c.path);
   }
   return out;
 }
@@ -102,6 +106,33 @@ struct Node {
 };
 
 std::string Named(const std::string& name) { return name.empty() ? "" : " '" + name + "'"; }
+
+std::string ReplyText(const char* what, const graph::Reply& reply) {
+  return std::string(" ") + what + " '" + reply.name + "' within " + FormatDuration(reply.within);
+}
+
+std::string HeadersText(const std::vector<std::pair<std::string, graph::Template>>& headers,
+                        const graph::TestPlan& plan) {
+  std::string out;
+  for (const auto& [name, value] : headers)
+    out += " header " + name + "=\"" + TemplateSource(value, plan) + "\"";
+  return out;
+}
+
+std::string ProtocolText(const graph::ProtocolOptions& p) {
+  switch (p.kind) {
+    case graph::Protocol::kRaw:
+      return "";
+    case graph::Protocol::kSocketIo:
+      return " protocol socket.io namespace " + p.socketio_namespace;
+    case graph::Protocol::kStomp:
+      return " protocol stomp heart-beat " + FormatDuration(p.heartbeat_send) + "," +
+             FormatDuration(p.heartbeat_receive);
+    case graph::Protocol::kGraphqlWs:
+      return " protocol graphql-ws";
+  }
+  return "";
+}
 
 Node Describe(const graph::Step& step, const graph::TestPlan& plan);
 
@@ -127,6 +158,8 @@ struct Describer {
     if (c.reconnect.max > 0)
       node.label +=
           " reconnect " + std::to_string(c.reconnect.max) + "x " + Range(c.reconnect.backoff);
+    node.label += ProtocolText(c.protocol);
+    if (c.compression) node.label += " compression deflate";
     if (c.keeps_inbox) node.label += " inbox " + std::to_string(c.inbox);
     node.label += c.has_steps ? " (async)" : " (waits until open)";
     for (const auto& v : c.vars)
@@ -135,17 +168,40 @@ struct Describer {
   }
   void operator()(const graph::Send& s) {
     node.label = "send " + PayloadText(s.payload, plan);
+    if (!s.destination.segments.empty())
+      node.label += " destination \"" + TemplateSource(s.destination, plan) + "\"";
+    node.label += HeadersText(s.headers, plan);
+    if (s.receipt) node.label += ReplyText("receipt", *s.receipt);
     if (!s.to.empty()) node.label += " to '" + s.to + "'";
     if (s.reply) {
       node.label += " reply '" + s.reply->name + "' within " + FormatDuration(s.reply->within) +
                     ": " + Matcher(s.reply->match, plan);
     }
   }
+  void operator()(const graph::Emit& e) {
+    node.label = "emit \"" + TemplateSource(e.event, plan) + "\"";
+    for (const graph::Payload& arg : e.args) node.label += " " + PayloadText(arg, plan);
+    if (!e.to.empty()) node.label += " to '" + e.to + "'";
+    if (e.ack) node.label += ReplyText("ack", *e.ack);
+  }
+  void operator()(const graph::Subscribe& s) {
+    static const char* kAck[] = {"auto", "client", "client-individual"};
+    node.label = "subscribe" + Named(s.name.empty() ? s.id : s.name);
+    if (!s.destination.segments.empty())
+      node.label += " destination \"" + TemplateSource(s.destination, plan) + "\" ack " +
+                    kAck[static_cast<int>(s.ack)];
+    node.label += HeadersText(s.headers, plan);
+    if (!s.query.segments.empty()) node.label += " query \"" + TemplateSource(s.query, plan) + "\"";
+    if (s.variables) node.label += " variables " + TemplateSource(*s.variables, plan);
+    if (s.reply) node.label += ReplyText("first next", *s.reply);
+  }
+  void operator()(const graph::Unsubscribe& u) { node.label = "unsubscribe" + Named(u.name); }
+  void operator()(const graph::Acknowledge& a) { node.label = a.negative ? "nack" : "ack"; }
   void operator()(const graph::OnMessage& h) {
     node.label = std::string("on-message") + Named(h.name) + (h.once ? " once" : "") + " " +
                  Matcher(h.match, plan);
     node.label += Captures(h.captures, plan);
-    if (h.measure) node.label += " measure since msg" + PathSource(h.measure->since);
+    if (h.measure) node.label += " measure since " + MsgPathSource(h.measure->since);
     node.children.emplace_back("do", &h.body);
   }
   void operator()(const graph::OnEvent& h) {
@@ -358,6 +414,8 @@ std::string DotPlan(const graph::TestPlan& plan) {
 }
 
 }  // namespace
+
+std::string FormatLoad(const graph::LoadProfile& load) { return LoadText(load); }
 
 std::string FormatDuration(graph::Micros d) {
   int64_t us = d.count();

@@ -16,6 +16,8 @@ struct StepScope {
   std::string handler;
   /// Inside a connection's program or after a linear connect (send, close... have a target).
   bool connection = false;
+  /// The protocol of that connection: which protocol steps apply.
+  graph::Protocol protocol = graph::Protocol::kRaw;
   TemplateScope templates;
 };
 
@@ -60,6 +62,22 @@ class StepCompiler {
   bool ConnectOptions(const YAML::Node& value, const StepScope& scope, graph::Connect* c);
   bool Payload(const YAML::Node& value, const StepScope& scope, graph::Send* send);
   bool Reply(const YAML::Node& value, const StepScope& scope, graph::Send* send);
+
+  // Protocols (steps_protocol.cpp).
+  /// `protocol:` and its option block on a connect.
+  bool ProtocolOptions(const YAML::Node& value, const StepScope& scope, graph::Connect* c);
+  bool Emit(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+            graph::Step* out);
+  bool Subscribe(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+                 graph::Step* out);
+  bool Unsubscribe(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+                   graph::Step* out);
+  bool Ack(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,
+           graph::Step* out);
+  /// A STOMP send's destination, headers and receipt.
+  bool StompSend(const YAML::Node& value, const StepScope& scope, graph::Send* send);
+  /// `{within, name}` of an ack, receipt or first next; `what` names it in messages.
+  bool ReadAwaited(const YAML::Node& value, const std::string& what, graph::Reply* out);
 
   // Handlers and timers (steps.cpp).
   bool OnMessage(const YAML::Node& value, const YAML::Node& key, const StepScope& scope,

@@ -91,22 +91,6 @@ bool StepCompiler::Connect(const YAML::Node& value, const YAML::Node& key, const
 
 namespace {
 
-bool ReadHeaders(Context& ctx, const YAML::Node& v, const TemplateScope& templates,
-                 graph::Connect* c) {
-  if (!v.IsMap())
-    return WrongType(ctx, v, "headers", "a mapping", "e.g. headers: {Authorization: Bearer x}");
-  if (!CheckKeys(ctx, v, {}, "headers")) return true;
-  bool ok = true;
-  for (auto it = v.begin(); it != v.end(); ++it) {
-    graph::Template t;
-    ok = ReadTemplate(ctx, it->second, "header " + it->first.Scalar(), graph::Escape::kNone,
-                      templates, &t) &&
-         ok;
-    c->headers.emplace_back(it->first.Scalar(), std::move(t));
-  }
-  return ok;
-}
-
 bool ReadSubprotocols(Context& ctx, const YAML::Node& v, graph::Connect* c) {
   if (v.IsScalar()) {
     c->subprotocols.push_back(v.Scalar());
@@ -175,6 +159,7 @@ bool ReadTls(Context& ctx, const YAML::Node& v, graph::Connect* c) {
   for (auto [file, name] : {std::pair{&tls.ca_file, "ca"}, std::pair{&tls.cert_file, "cert"},
                             std::pair{&tls.key_file, "key"}}) {
     if (file->empty()) continue;
+    ctx.files_read.push_back(*file);
     if ((*file)[0] != '/') *file = ctx.options.base_dir + "/" + *file;
     ok = CheckReadableFile(ctx, v[name], *file, name) && ok;
   }
@@ -197,15 +182,31 @@ bool ReadMaxMessageSize(Context& ctx, const YAML::Node& v, graph::Connect* c) {
   return true;
 }
 
+// `compression: deflate` offers permessage-deflate (RFC 7692); `none` or false does not.
+bool ReadCompression(Context& ctx, const YAML::Node& v, graph::Connect* c) {
+  const char* hint =
+      "write compression: deflate (permessage-deflate, as browsers offer it) or "
+      "compression: none";
+  if (!v.IsScalar()) return WrongType(ctx, v, "compression", "deflate or none", hint);
+  const std::string& text = v.Scalar();
+  if (text == "deflate" || text == "permessage-deflate") {
+    c->compression = true;
+    return true;
+  }
+  if (text == "none" || text == "false") return true;
+  ctx.reporter.Error(Pos(v), "unknown compression '" + text + "'", hint);
+  return false;
+}
+
 }  // namespace
 
 bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scope,
                                   graph::Connect* c) {
-  bool ok =
-      CheckKeys(ctx_, value,
-                {"url", "name", "count", "steps", "headers", "subprotocols", "timeout", "tags",
-                 "reconnect", "tls", "compression", "origin", "max-message-size", "inbox", "vars"},
-                "connect");
+  bool ok = CheckKeys(ctx_, value,
+                      {"url", "name", "count", "steps", "headers", "subprotocols", "timeout",
+                       "tags", "reconnect", "tls", "compression", "origin", "max-message-size",
+                       "inbox", "vars", "protocol", "socket.io", "stomp", "graphql-ws"},
+                      "connect");
   if (auto v = value["url"]) {
     ok = ReadTemplate(ctx_, v, "url", graph::Escape::kNone, scope.templates, &c->url) &&
          CheckUrl(ctx_, v, c->url, "url") && ok;
@@ -224,21 +225,16 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
                               &c->timeout) &&
          ok;
   }
-  if (auto v = value["headers"]) ok = ReadHeaders(ctx_, v, scope.templates, c) && ok;
+  if (auto v = value["headers"]) {
+    ok = ReadTemplateMap(ctx_, v, "headers", "e.g. headers: {Authorization: Bearer x}",
+                         scope.templates, &c->headers) &&
+         ok;
+  }
   if (auto v = value["subprotocols"]) ok = ReadSubprotocols(ctx_, v, c) && ok;
   if (auto v = value["tags"]) ok = ReadConnectTags(ctx_, v, scope.templates, c) && ok;
   if (auto v = value["reconnect"]) ok = ReadReconnect(ctx_, v, c) && ok;
   if (auto v = value["tls"]) ok = ReadTls(ctx_, v, c) && ok;
-  if (auto v = value["compression"]) {
-    // websocketpp 0.8.2's client side of permessage-deflate sends a fixed offer, opens the
-    // connection even when negotiation fails and costs ~190 KB per connection: refused
-    // rather than measured wrongly.
-    ctx_.reporter.Error(Pos(v),
-                        "compression is not supported: the WebSocket library's permessage-deflate "
-                        "client cannot negotiate it correctly",
-                        "remove `compression`; frames are sent uncompressed");
-    ok = false;
-  }
+  if (auto v = value["compression"]) ok = ReadCompression(ctx_, v, c) && ok;
   if (auto v = value["origin"]) {
     graph::Template origin;
     ok = ReadTemplate(ctx_, v, "origin", graph::Escape::kNone, scope.templates, &origin) && ok;
@@ -246,10 +242,13 @@ bool StepCompiler::ConnectOptions(const YAML::Node& value, const StepScope& scop
   }
   if (auto v = value["max-message-size"]) ok = ReadMaxMessageSize(ctx_, v, c) && ok;
   if (auto v = value["vars"]) CompileVars(ctx_, v, "connect vars", {}, &c->vars);
+  ok = ProtocolOptions(value, scope, c) && ok;
   if (auto v = value["steps"]) {
     c->has_steps = true;
     StepScope program;
     program.connection = true;
+    program.protocol = c->protocol.kind;
+    program.templates.protocol = c->protocol.kind;
     ok = CompileList(v, program, &c->steps) && ok;
   }
   return ok;
@@ -309,6 +308,7 @@ bool ReadBinaryPayload(Context& ctx, const YAML::Node& body, const std::string& 
     return false;
   }
   if (kind == "file") {
+    ctx.files_read.push_back(text);
     std::string path = !text.empty() && text[0] == '/' ? text : ctx.options.base_dir + "/" + text;
     std::string error;
     if (!ReadSmallFile(path, &p->bytes, &error)) {
@@ -327,6 +327,8 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
   std::vector<std::string> allowed = kPayloadKeys;
   allowed.push_back("to");
   allowed.push_back("reply");
+  if (scope.protocol == graph::Protocol::kStomp)
+    allowed.insert(allowed.end(), {"destination", "headers", "receipt"});
   std::vector<std::string> others;
   YAML::Node payload_key;
   YAML::Node second_payload_key;
@@ -373,6 +375,7 @@ bool StepCompiler::Payload(const YAML::Node& value, const StepScope& scope, grap
     }
   }
   if (auto v = value["reply"]) ok = Reply(v, scope, send) && ok;
+  if (scope.protocol == graph::Protocol::kStomp) ok = StompSend(value, scope, send) && ok;
   return ok;
 }
 

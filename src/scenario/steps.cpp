@@ -28,6 +28,11 @@ const StepCompiler::StepKind StepCompiler::kSteps[] = {
     {"fail", &StepCompiler::Fail, true, false},
     {"if", &StepCompiler::If, false, false},
     {"check", &StepCompiler::Check, false, false},
+    {"emit", &StepCompiler::Emit, false, false},
+    {"subscribe", &StepCompiler::Subscribe, false, false},
+    {"unsubscribe", &StepCompiler::Unsubscribe, false, false},
+    {"ack", &StepCompiler::Ack, true, false},
+    {"nack", &StepCompiler::Ack, true, false},
 };
 
 namespace {
@@ -36,6 +41,11 @@ namespace {
 bool NeedsConnection(const graph::Step::Action& a) {
   if (const auto* send = std::get_if<graph::Send>(&a)) return send->to.empty();
   if (const auto* wait = std::get_if<graph::Wait>(&a)) return !wait->all;
+  if (const auto* emit = std::get_if<graph::Emit>(&a)) return emit->to.empty();
+  if (std::holds_alternative<graph::Subscribe>(a) ||
+      std::holds_alternative<graph::Unsubscribe>(a) ||
+      std::holds_alternative<graph::Acknowledge>(a))
+    return true;
   return std::holds_alternative<graph::Expect>(a) || std::holds_alternative<graph::Close>(a) ||
          std::holds_alternative<graph::Ping>(a) || std::holds_alternative<graph::OnMessage>(a) ||
          std::holds_alternative<graph::OnEvent>(a);
@@ -94,7 +104,11 @@ bool StepCompiler::CompileList(const YAML::Node& list, const StepScope& scope,
     if (CompileStep(item, current, &step)) {
       // A linear connect: the steps after it act on its connection.
       const auto* connect = std::get_if<graph::Connect>(&step.action);
-      if (connect && !connect->has_steps) current.connection = true;
+      if (connect && !connect->has_steps) {
+        current.connection = true;
+        current.protocol = connect->protocol.kind;
+        current.templates.protocol = connect->protocol.kind;
+      }
       out->push_back(std::move(step));
     } else {
       ok = false;

@@ -142,7 +142,7 @@ class ExprCompiler {
 
   static bool IsBuiltinHead(std::string_view head) {
     return head == "msg" || head == "sent" || head == "data" || head == "vu" || head == "conn" ||
-           head == "iter";
+           head == "iter" || head == "args";
   }
 
   // One of today's functions whose arguments are all in today's forms: quoted text, a
@@ -216,7 +216,8 @@ class ExprCompiler {
   }
 
   bool IsKnownName(std::string_view name) const {
-    return name == "vu" || name == "conn" || name == "iter" || (name == "msg" && scope_.msg) ||
+    return name == "vu" || name == "conn" || name == "iter" ||
+           ((name == "msg" || name == "args") && scope_.msg) ||
            ctx_.visible_vars.count(std::string(name)) > 0;
   }
 
@@ -249,6 +250,7 @@ class ExprCompiler {
       return true;
     }
     if (head == "data") return CompileData(rest, pos, out);
+    if (head == "args" && !ctx_.visible_vars.count(head)) return CompileArgs(rest, pos, out);
     if (head == "conn" && rest == ".protocol") {
       out->kind = Segment::Kind::kConnProtocol;
       return true;
@@ -268,7 +270,7 @@ class ExprCompiler {
       return true;
     }
     std::vector<std::string> known = {"vu", "conn", "iter", "env", "data"};
-    if (scope_.msg) known.push_back("msg");
+    if (scope_.msg) known.insert(known.end(), {"msg", "args"});
     if (scope_.sent) known.push_back("sent");
     known.insert(known.end(), ctx_.visible_vars.begin(), ctx_.visible_vars.end());
     std::string hint = DidYouMean(head, known);
@@ -298,6 +300,18 @@ class ExprCompiler {
           pos, "environment variable '" + name + "' is not set",
           "set it, pass -e " + name + "=VALUE, or give a default: ${env." + name + ":-VALUE}");
     }
+    return true;
+  }
+
+  // ${args[i]}: socket.io's arguments, a path into the message's meta (see kArgsKey).
+  bool CompileArgs(std::string_view rest, SourcePos pos, Segment* out) {
+    if (!scope_.msg) {
+      return Fail(pos, "${args} is only available inside an on-message handler",
+                  "use capture: {NAME: args[1]} to keep a value for later");
+    }
+    out->kind = Segment::Kind::kMsg;
+    std::string error;
+    if (!ParseMsgPath("args" + std::string(rest), &out->path, &error)) return Fail(pos, error);
     return true;
   }
 

@@ -239,11 +239,26 @@ bool ParseJsonPath(std::string_view text, graph::JsonPath* path, std::string* er
 
 bool ParseMsgPath(std::string_view text, graph::JsonPath* path, std::string* error) {
   text = TrimBlank(text);
+  if (text.compare(0, 4, "args") == 0 && (text.size() == 4 || text[4] == '[' || text[4] == '.')) {
+    path->assign(1, graph::PathElem{std::string(kArgsKey)});
+    graph::JsonPath rest;
+    if (!ParseJsonPath(text.substr(4), &rest, error)) return false;
+    path->insert(path->end(), rest.begin(), rest.end());
+    return true;
+  }
   if (text.compare(0, 3, "msg") != 0 || (text.size() > 3 && text[3] != '.' && text[3] != '[')) {
     *error = "expected msg or msg.path (e.g. msg.user.id), got \"" + std::string(text) + "\"";
     return false;
   }
   return ParseJsonPath(text.substr(3), path, error);
+}
+
+std::string MsgPathSource(const graph::JsonPath& path) {
+  bool args = !path.empty() && path.front().index < 0 && path.front().key == kArgsKey;
+  std::string out = args ? "args" : "msg";
+  for (size_t i = args ? 1 : 0; i < path.size(); ++i)
+    out += path[i].index >= 0 ? "[" + std::to_string(path[i].index) + "]" : "." + path[i].key;
+  return out;
 }
 
 }  // namespace wsyaml::scenario

@@ -41,8 +41,16 @@ using graph::AppendJsonEscaped;
 /// Parses `.a.b[0]` (what follows `msg`) into a path; false with `error` set.
 bool ParseJsonPath(std::string_view text, graph::JsonPath* path, std::string* error);
 
-/// Parses `msg` or `msg.a.b[0]` as written in capture and measure; false with `error` set.
+/// Parses `msg` or `msg.a.b[0]` as written in capture and measure (or `args[i]...`, socket.io's
+/// arguments); false with `error` set.
 bool ParseMsgPath(std::string_view text, graph::JsonPath* path, std::string* error);
+
+/// The first key of a message path into socket.io's arguments: ${args[i]} is msg path
+/// `$args[i]` (MessageView::At reads it from ProtocolMeta::args_json).
+inline constexpr std::string_view kArgsKey = "$args";
+
+/// A message path as written: `msg.a[0]`, or `args[1].b` for one into the arguments.
+std::string MsgPathSource(const graph::JsonPath& path);
 
 /// Resolves a name or fixed path (`vu`, `msg.a[0]`, `data.F.C`, a variable) as a template hole
 /// does, reporting the same errors; `env.X` sets `env_value`, or `env_unset` without an error.

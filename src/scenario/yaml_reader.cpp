@@ -264,4 +264,19 @@ bool ReadTemplate(Context& ctx, const YAML::Node& node, const std::string& what,
   return ctx.reporter.error_count() == before;
 }
 
+bool ReadTemplateMap(Context& ctx, const YAML::Node& node, const std::string& what,
+                     const std::string& example, const TemplateScope& scope,
+                     std::vector<std::pair<std::string, graph::Template>>* out) {
+  if (!node.IsMap()) return WrongType(ctx, node, what, "a mapping", example);
+  if (!CheckKeys(ctx, node, {}, what)) return true;
+  bool ok = true;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    graph::Template t;
+    const std::string name = it->first.Scalar();
+    ok = ReadTemplate(ctx, it->second, what + " " + name, graph::Escape::kNone, scope, &t) && ok;
+    out->emplace_back(name, std::move(t));
+  }
+  return ok;
+}
+
 }  // namespace wsyaml::scenario

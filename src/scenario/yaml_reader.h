@@ -69,4 +69,9 @@ bool ReadRange(Context& ctx, const YAML::Node& node, const std::string& what,
 bool ReadTemplate(Context& ctx, const YAML::Node& node, const std::string& what,
                   graph::Escape escape, const TemplateScope& scope, graph::Template* out);
 
+/// Reads a mapping of names to templates (headers). `example` is shown when it is not a map.
+bool ReadTemplateMap(Context& ctx, const YAML::Node& node, const std::string& what,
+                     const std::string& example, const TemplateScope& scope,
+                     std::vector<std::pair<std::string, graph::Template>>* out);
+
 }  // namespace wsyaml::scenario

@@ -1,5 +1,5 @@
-// The chat and echo servers on websocketpp. This is the only file under src/server that
-// includes websocketpp (a translation unit that does takes 15-40 s to compile).
+// The chat and echo servers on websocketpp. With web_server.cpp, the only files under src/server
+// that include websocketpp (a translation unit that does takes 15-40 s to compile).
 //
 // Threading: each worker thread has its own io_context and its own websocketpp endpoint with
 // its own listening socket(s), all bound to the same port with SO_REUSEPORT, so the kernel
@@ -9,12 +9,10 @@
 // delivers it to its own members. The alternative — one endpoint with N threads on one
 // io_context — needs a mutex per connection and one around the rooms on every message.
 #include <nlohmann/json.hpp>
-#include <websocketpp/concurrency/none.hpp>
-#include <websocketpp/config/asio_no_tls.hpp>
-#include <websocketpp/logger/stub.hpp>
 #include <websocketpp/server.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -22,6 +20,7 @@
 #include <unordered_set>
 
 #include "server/server_internal.h"
+#include "server/single_thread_config.h"
 
 namespace wsyaml::server::internal {
 namespace {
@@ -34,40 +33,11 @@ struct ChatState {
   bool leaving = false;  ///< LEAVE received: further input is ignored
 };
 
-struct Config : websocketpp::config::asio {
-  typedef Config type;
-  typedef websocketpp::config::asio base;
-  // One thread per connection: no locks.
-  typedef websocketpp::concurrency::none concurrency_type;
-  typedef base::request_type request_type;
-  typedef base::response_type response_type;
-  typedef base::message_type message_type;
-  typedef base::con_msg_manager_type con_msg_manager_type;
-  typedef base::endpoint_msg_manager_type endpoint_msg_manager_type;
-  // The stock loggers print every frame; compiled out.
-  typedef websocketpp::log::stub elog_type;
-  typedef websocketpp::log::stub alog_type;
-  typedef base::rng_type rng_type;
-  typedef ChatState connection_base;
-  static const bool enable_multithreading = false;
-  // 1 KiB instead of 16 KiB per connection: 100k idle connections must fit. Measured here
-  // (8k idle echo connections): ~8.3 KB RSS per connection with 1 KiB, ~11.3 KB with 4 KiB.
-  // Chat and echo messages are small; a larger message just takes more reads.
-  static const size_t connection_read_buffer_size = 1024;
-  // Stop() waits for close handshakes; a client that never answers must not hold it long.
-  static const long timeout_close_handshake = 1000;  // NOLINT(runtime/int): websocketpp's type
-
-  struct transport_config : public base::transport_config {
-    typedef type::concurrency_type concurrency_type;
-    typedef type::alog_type alog_type;
-    typedef type::elog_type elog_type;
-    typedef type::request_type request_type;
-    typedef type::response_type response_type;
-    typedef websocketpp::transport::asio::basic_socket::endpoint socket_type;
-    static const bool enable_multithreading = false;
-  };
-  typedef websocketpp::transport::asio::endpoint<transport_config> transport_type;
-};
+// 1 KiB instead of 16 KiB read buffer per connection: 100k idle connections must fit. Measured
+// here (8k idle echo connections): ~8.3 KB RSS per connection with 1 KiB, ~11.3 KB with 4 KiB.
+// Chat and echo messages are small; a larger message just takes more reads. Stop() waits for
+// close handshakes; a client that never answers must not hold it more than a second.
+using Config = SingleThreadConfig<ChatState, 1024, 1000>;
 
 using Endpoint = websocketpp::server<Config>;
 using ConnectionPtr = Endpoint::connection_ptr;
@@ -388,6 +358,21 @@ bool WebSocketServer::Init(const ServerOptions& options, std::string* error) {
   }
   port_ = port;
   for (auto& worker : workers_) threads_.emplace_back([w = worker.get()] { w->Run(); });
+  // Returns once every thread waits in its loop: `run --procs` forks its workers next, and a
+  // thread still starting up (allocating) at the fork can leave a lock taken in the child
+  // (GCC 12's sanitizer allocator has no fork handler).
+  std::mutex started_mutex;
+  std::condition_variable started_cv;
+  size_t started = 0;
+  for (auto& worker : workers_) {
+    asio::post(worker->io_, [&] {
+      std::lock_guard<std::mutex> lock(started_mutex);
+      ++started;
+      started_cv.notify_one();
+    });
+  }
+  std::unique_lock<std::mutex> lock(started_mutex);
+  started_cv.wait(lock, [&] { return started == workers_.size(); });
   return true;
 }
 

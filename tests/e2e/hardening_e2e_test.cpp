@@ -84,7 +84,7 @@ steps:
     second_sent = std::chrono::steady_clock::now();
     return true;
   };
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 40s,
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 40s,
                                {}, {{0ms, SIGINT, both_open}, {500ms, SIGINT, note_second}});
   auto took = std::chrono::steady_clock::now() - second_sent;
   EXPECT_EQ(p.exit_code, 4) << p.err;

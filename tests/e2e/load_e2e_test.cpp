@@ -42,7 +42,7 @@ TEST(LoadEndToEnd, SigintStopsGracefullyPrintsTheSummaryAndExitsFour) {
   // Iterations sleep 20 s and get a 30 s graceful stop: after one SIGINT they would end on
   // their own. A second SIGINT ends them at once, so they count as interrupted. The first is
   // sent once every VU is in its sleep; the second leaves the first 500 ms to be taken.
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 40s,
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 40s,
                                {}, {{0ms, SIGINT, AllVusLogged("sent ", 4)}, {500ms, SIGINT}});
   EXPECT_EQ(p.exit_code, 4) << p.err;
   EXPECT_NE(p.out.find("ws_sessions"), std::string::npos) << p.out;
@@ -66,7 +66,7 @@ steps:
 )");
   std::string json = TempDir() + "/short.json";
   // SIGTERM once every VU is in its first iteration.
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 40s,
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 40s,
                                {}, {{0ms, SIGTERM, AllVusLogged("started ", 3)}});
   EXPECT_EQ(p.exit_code, 4) << p.err;
   metrics::Result result;
@@ -89,7 +89,7 @@ TEST(ScaleEndToEnd, WorkerProcessesMergeExactlyIntoOneSummary) {
   ProcessResult p =
       RunProcess({WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--procs", "3",
                   "--vus", "6", "--iterations", "2", "--target",
-                  "ws://127.0.0.1:" + std::to_string(server.port()), "--out", "json=" + json},
+                  "ws://127.0.0.1:" + std::to_string(server.port()), "--out", "result=" + json},
                  60s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   nlohmann::json seen = nlohmann::json::parse(server.Stop().substr(0));
@@ -114,7 +114,7 @@ TEST(ScaleEndToEnd, ATargetRangeSpreadsConnectionsOverAddresses) {
   ProcessResult p = RunProcess(
       {WsyamlBinary(), "run", SourcePath("scenarios/echo.yaml"), "-q", "--vus", "4", "--iterations",
        "2", "--target", "ws://127.0.0.1-4:" + std::to_string(server.port()), "--out",
-       "json=" + json, "--debug"},
+       "result=" + json, "--debug"},
       60s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   for (const char* host : {"127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4"})
@@ -146,7 +146,7 @@ steps:
   std::string json = TempDir() + "/source.json";
   ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--threads", "1", "-e",
                                 "TARGET=ws://127.0.0.1:" + std::to_string(server.port()),
-                                "--local-address", "127.0.0.5-7", "--out", "json=" + json},
+                                "--local-address", "127.0.0.5-7", "--out", "result=" + json},
                                30s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   std::string out = server.Stop();

@@ -28,22 +28,6 @@ std::string ReadText(const std::string& path) {
   return text.str();
 }
 
-// A loopback port nothing listens on: bound, then released.
-int ClosedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return 0;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 // Parses `path` with python3's XML parser; returns what the script printed (or its error).
 std::string ParseXml(const std::string& path, const std::string& print, int* status) {
   ProcessResult p = RunProcess({"/usr/bin/python3", "-c",
@@ -60,7 +44,7 @@ std::string ParseXml(const std::string& path, const std::string& print, int* sta
 // ("p(95)=0µs (no samples)"). Now it fails with that reason everywhere; allow-no-samples
 // lets one pass, and counts (of counters or any metric) are 0, not unknown.
 TEST(OutputsNoFakePass, ThresholdsWithoutSamplesFailWhenEveryConnectionIsRefused) {
-  int port = ClosedPort();
+  int port = FreeLoopbackPort();
   ASSERT_GT(port, 0);
   std::string junit = TempDir() + "/junit.xml";
   ScenarioRun run = RunScenario("name: refused\ntarget: ws://127.0.0.1:" + std::to_string(port) +
@@ -134,8 +118,8 @@ thresholds:
     return so_far.err.find("checked\n") != std::string::npos;
   };
   ProcessResult p =
-      RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + dir + "/r.json", "--junit",
-                  dir + "/j.xml", "--report", dir + "/r.html"},
+      RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + dir + "/r.json",
+                  "--junit", dir + "/j.xml", "--report", dir + "/r.html"},
                  40s, {}, {{0ms, SIGINT, checked}});
   ASSERT_EQ(p.exit_code, 4) << p.out << p.err;
   EXPECT_NE(p.out.find("✗ interrupted: the run was stopped"), std::string::npos) << p.out;

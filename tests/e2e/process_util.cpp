@@ -1,5 +1,11 @@
 #include "process_util.h"
 
+#include <arpa/inet.h>
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,7 +15,12 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <ctime>
+#include <fstream>
+#include <mutex>
+#include <random>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "metrics/thresholds.h"
@@ -192,6 +203,49 @@ std::string WriteTempFile(const std::string& name, const std::string& text) {
     fclose(f);
   }
   return path;
+}
+
+namespace {
+
+// Whether 127.0.0.1:port can be bound now.
+bool Bindable(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+// The lowest port the kernel gives to connect() and bind(0) (net.ipv4.ip_local_port_range).
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  return range >> low && low > 12000 ? low : 32768;
+}
+
+}  // namespace
+
+int FreeLoopbackPort() {
+  // Below the ephemeral range: a port the kernel took for bind(0) and gave back could be given
+  // to one of the thousands of connections the background runs make before the test's server
+  // binds it ("Address already in use"); these are never given out by the kernel.
+  static std::mutex mutex;
+  static std::set<int> given;
+  static std::mt19937 random(static_cast<unsigned>(getpid()) * 7919u +
+                             static_cast<unsigned>(time(nullptr)));
+  static const int high = EphemeralLow();
+  std::lock_guard<std::mutex> lock(mutex);
+  std::uniform_int_distribution<int> pick(10000, high - 1);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = pick(random);
+    if (given.count(port) || !Bindable(port)) continue;
+    given.insert(port);
+    return port;
+  }
+  return 0;
 }
 
 std::string WsyamlBinary() { return WSYAML_BINARY; }

@@ -61,6 +61,11 @@ class ServerProcess {
   std::string buffered_;
 };
 
+/// A loopback port that was free a moment ago, below the kernel's ephemeral range (so no
+/// connection is given it meanwhile) and never given twice by this process: for a server the
+/// test starts, or for a connection that must be refused.
+int FreeLoopbackPort();
+
 /// The wsyaml binary under test.
 std::string WsyamlBinary();
 /// A path under the source tree.

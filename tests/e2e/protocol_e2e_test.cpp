@@ -24,7 +24,7 @@ steps:
   - wait: {max: 2s}
 )");
   std::string json = TempDir() + "/big.json";
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 30s);
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 30s);
   EXPECT_EQ(p.exit_code, 0) << p.err;
   metrics::Result result;
   std::string error;

@@ -29,7 +29,7 @@ steps:
 TEST(RunFlagOrder, FlagsBeforeTheFileWork) {
   std::string dir = TempDir();
   std::string file = WriteTempFile("s.yaml", kEcho);
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", "--out", "json=" + dir + "/k.json", "-e",
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", "--out", "result=" + dir + "/k.json", "-e",
                                 "WORD=first", "--secret", "WORD", "-q", file},
                                30s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
@@ -58,7 +58,7 @@ TEST(RunFromStdin, ADashReadsTheScenarioFromStandardInput) {
   std::string json = TempDir() + "/stdin.json";
   ProcessResult p =
       RunProcess({"/bin/sh", "-c",
-                  WsyamlBinary() + " run -q -e WORD=piped --out json=" + json + " - < " + file},
+                  WsyamlBinary() + " run -q -e WORD=piped --out result=" + json + " - < " + file},
                  30s);
   ASSERT_EQ(p.exit_code, 0) << p.err;
   metrics::Result result;
@@ -91,12 +91,11 @@ TEST(RunBadFlags, ExitTwoWithOneLineBeforeAnyConnection) {
       {{"--local-address", "999.1.1.1"}, "is not an IP address"},
       {{"--target", "ftp://x"}, "--target must be builtin:chat"},
       {{"--segment", "3/3"}, "--segment expects i/n"},
-      {{"--out", "json=/nonexistent/r.json"}, "directory /nonexistent does not exist"},
-      {{"--out", "json="}, "needs a file name"},
+      {{"--out", "result=/nonexistent/r.json"}, "directory /nonexistent does not exist"},
+      {{"--out", "result="}, "needs a file name"},
       {{"--out", "xml=x"}, "unknown output 'xml'"},
-      {{"--out", "csv=x"}, "unknown output 'csv'"},
-      {{"--out", "json=" + dir}, "is a directory"},
-      {{"--out", "json=" + dir + "/same", "--out", "ndjson=" + dir + "/same"},
+      {{"--out", "result=" + dir}, "is a directory"},
+      {{"--out", "result=" + dir + "/same", "--summary-export", dir + "/same"},
        "is also another output's file"},
       {{"--junit", dir + "/r.xml", "--report", dir + "/r.xml"}, "is also another output's file"},
       {{"-e", "=x"}, "-e expects NAME=VALUE"},
@@ -143,7 +142,7 @@ steps:
     parts.push_back(dir + "/part" + std::to_string(i) + ".json");
     ProcessResult p =
         RunProcess({WsyamlBinary(), "run", file, "-q", "--target", server.Url(), "--segment",
-                    std::to_string(i) + "/3", "--out", "json=" + parts.back()},
+                    std::to_string(i) + "/3", "--out", "result=" + parts.back()},
                    30s);
     ASSERT_EQ(p.exit_code, 0) << p.err;
     EXPECT_NE(p.out.find("vus_max.......................: " + std::to_string(kExpectedVus[i])),

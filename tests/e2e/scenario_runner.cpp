@@ -23,6 +23,12 @@ double ScenarioRun::MinMicros(MetricId id, const graph::Tags& filter) const {
                             graph::Threshold::Aggregate::kMin, 0, result.duration_s, &has_data);
 }
 
+double ScenarioRun::MaxMicros(MetricId id, const graph::Tags& filter) const {
+  bool has_data = false;
+  return metrics::Aggregate(result.shard, result.tags, id, filter,
+                            graph::Threshold::Aggregate::kMax, 0, result.duration_s, &has_data);
+}
+
 uint64_t ScenarioRun::Passes(const std::string& name) const {
   auto it = result.shard.checks().find(name);
   return it == result.shard.checks().end() ? 0 : it->second.passes;
@@ -67,7 +73,7 @@ ScenarioRun RunIn(const std::string& dir, const std::string& file,
   ScenarioRun run;
   run.dir = dir;
   std::string json = dir + "/result.json";
-  std::vector<std::string> argv = {WsyamlBinary(), "run", file, "-q", "--out", "json=" + json};
+  std::vector<std::string> argv = {WsyamlBinary(), "run", file, "-q", "--out", "result=" + json};
   argv.insert(argv.end(), args.begin(), args.end());
   run.process = RunProcess(argv, limit);
   std::string error;

@@ -30,6 +30,8 @@ struct ScenarioRun {
   uint64_t Samples(metrics::MetricId id, const graph::Tags& filter = {}) const;
   /// Smallest sample of a trend (µs, within the histogram's 1%), over matching tag sets.
   double MinMicros(metrics::MetricId id, const graph::Tags& filter = {}) const;
+  /// Largest sample of a trend (µs, within the histogram's 0.4%).
+  double MaxMicros(metrics::MetricId id, const graph::Tags& filter = {}) const;
   /// Passes and fails of the check `name` (0/0 when it never ran).
   uint64_t Passes(const std::string& name) const;
   uint64_t Fails(const std::string& name) const;
@@ -44,7 +46,7 @@ struct ScenarioRun {
 };
 
 /// Writes `yaml` to a fresh directory as scenario.yaml (plus `files`: name, content) and runs
-/// `wsyaml run scenario.yaml -q --out json=result.json` with `args` appended.
+/// `wsyaml run scenario.yaml -q --out result=result.json` with `args` appended.
 ScenarioRun RunScenario(const std::string& yaml, const std::vector<std::string>& args = {},
                         const std::vector<std::pair<std::string, std::string>>& files = {},
                         std::chrono::seconds limit = std::chrono::seconds(30));

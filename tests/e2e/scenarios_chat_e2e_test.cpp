@@ -33,7 +33,7 @@ ChatRun RunChat(const std::vector<std::string>& extra_args, const std::string& d
                                    "0s",
                                    "-q",
                                    "--out",
-                                   "json=" + json};
+                                   "result=" + json};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   ChatRun run;
   run.process = RunProcess(args, std::chrono::seconds(60));

@@ -38,7 +38,12 @@ const std::map<std::string, Example>& Overrides() {
 
 // Examples of services the built-in servers are not: logic_e2e_test.cpp runs them against
 // their python peers (tests/e2e/peers/) and asserts their exact check counts.
-const std::set<std::string> kPeerExamples = {"jsonrpc.yaml", "market-feed.yaml"};
+// stomp-topic.yaml needs RabbitMQ: stomp_e2e_test.cpp runs it; socketio_e2e_test.cpp runs
+// socketio-chat.yaml against the official socket.io server; graphql_ws_e2e_test.cpp runs
+// graphql-subscription.yaml against the official graphql-ws server.
+const std::set<std::string> kPeerExamples = {"jsonrpc.yaml", "market-feed.yaml",
+                                             "socketio-chat.yaml", "stomp-topic.yaml",
+                                             "graphql-subscription.yaml"};
 
 std::vector<std::string> ExampleFiles() {
   std::vector<std::string> files;

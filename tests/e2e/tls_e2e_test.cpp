@@ -59,7 +59,7 @@ class TlsEndToEnd : public ::testing::Test {
     fputs(text.c_str(), f);
     fclose(f);
     std::string json = *dir_ + "/result-" + std::to_string(runs_) + ".json";
-    *p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 30s);
+    *p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 30s);
     metrics::Result result;
     std::string error;
     EXPECT_TRUE(metrics::ReadResultFile(json, &result, &error)) << error << p->err;
@@ -127,7 +127,7 @@ TEST_F(TlsEndToEnd, FragmentedMessagesArriveWhole) {
   fputs(text.c_str(), f);
   fclose(f);
   std::string json = *dir_ + "/fragments.json";
-  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 30s);
+  ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 30s);
   EXPECT_EQ(p.exit_code, 0) << p.out << p.err;
   metrics::Result r;
   std::string error;
@@ -151,7 +151,7 @@ TEST_F(TlsEndToEnd, ClientCertificateIsPresented) {
     fputs(text.c_str(), f);
     fclose(f);
     std::string json = *dir_ + "/" + name + ".json";
-    RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "json=" + json}, 30s);
+    RunProcess({WsyamlBinary(), "run", file, "-q", "--out", "result=" + json}, 30s);
     metrics::Result r;
     std::string error;
     EXPECT_TRUE(metrics::ReadResultFile(json, &r, &error)) << error;

@@ -126,7 +126,7 @@ TEST(WorkerProcesses, SigintToTheParentStopsTheWorkersGracefully) {
     return n >= 5;
   };
   ProcessResult p = RunProcess({WsyamlBinary(), "run", file, "-q", "--procs", "2", "--target",
-                                server.Url(), "--out", "json=" + dir + "/r.json"},
+                                server.Url(), "--out", "result=" + dir + "/r.json"},
                                60s, {}, {{0ms, SIGINT, five_echoed}});
   EXPECT_EQ(p.exit_code, 4) << p.err;
   EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);

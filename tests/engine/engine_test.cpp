@@ -6,7 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
+#include <optional>
+#include <string>
 
 #include "engine/manual_runtime.h"
 #include "fake_transport.h"
@@ -32,6 +35,14 @@ graph::Step Connect() {
   path.text = "/ws";
   connect.url.segments.push_back(path);
   return S(connect);
+}
+
+graph::LoadProfile ConstantVus(int vus, graph::Micros duration) {
+  graph::LoadProfile load;
+  load.kind = Kind::kConstantVus;
+  load.vus = vus;
+  load.duration = duration;
+  return load;
 }
 
 class EngineTest : public ::testing::Test {
@@ -61,6 +72,30 @@ class EngineTest : public ::testing::Test {
     return metrics::CollectSeries(outcome.merged, engine_->tags(), id, {}).sum;
   }
 
+  double Closes(const RunOutcome& outcome, const std::string& code) {
+    return metrics::CollectSeries(outcome.merged, engine_->tags(), MetricId::kWsCloseCodes,
+                                  {{"code", code}})
+        .sum;
+  }
+
+  /// `vus` VUs each hold one socket from 0 s to the end of the 1 s run; the server answers
+  /// the close of socket i at `answer_at(i)` (since the start), never when it is empty.
+  RunOutcome RunWithCloseAnswers(int vus,
+                                 std::function<std::optional<graph::Micros>(int)> answer_at) {
+    transport_.auto_close = false;
+    graph::LoadProfile load = ConstantVus(vus, 1s);
+    load.graceful_stop = 0s;
+    load.ramp_up = 0s;
+    Plan(load, {Connect(), Sleep(1min)});
+    for (int i = 0; i < vus; ++i) {
+      std::optional<graph::Micros> at = answer_at(i);
+      if (!at) continue;
+      scheduler_.Schedule(scheduler_.Now() + *at,
+                          [this, i] { transport_.ServerClose(static_cast<size_t>(i), 1001); });
+    }
+    return Run();
+  }
+
   ManualScheduler scheduler_;
   FakeTransport transport_;
   ManualRuntime runtime_;
@@ -68,14 +103,6 @@ class EngineTest : public ::testing::Test {
   graph::TestPlan plan_;
   std::unique_ptr<Engine> engine_;
 };
-
-graph::LoadProfile ConstantVus(int vus, graph::Micros duration) {
-  graph::LoadProfile load;
-  load.kind = Kind::kConstantVus;
-  load.vus = vus;
-  load.duration = duration;
-  return load;
-}
 
 TEST_F(EngineTest, ConstantVusLoopForTheDurationThenFinishTheirIteration) {
   // Starts spread over 1 s: VU r starts at (r - 1) / 3 s; iterations of 1 s start until
@@ -112,7 +139,10 @@ TEST_F(EngineTest, GracefulStopInterruptsIterationsThenSocketsClose) {
   EXPECT_EQ(Count(outcome, MetricId::kIterations), 0);
   EXPECT_EQ(Count(outcome, MetricId::kInterruptedIterations), 2);
   ASSERT_EQ(transport_.sockets().size(), 2u);
-  for (auto& socket : transport_.sockets()) EXPECT_EQ(socket->close_codes, std::vector<int>{1001});
+  for (auto& socket : transport_.sockets()) {
+    EXPECT_EQ(socket->close_codes, std::vector<int>{1001});
+    EXPECT_EQ(socket->closes_at_end, 1);  // the engine's close wait bounds it, not websocketpp's
+  }
   EXPECT_EQ(outcome.duration, 3s);  // end 2 s + graceful 1 s; the fake closes at once
 }
 
@@ -124,6 +154,63 @@ TEST_F(EngineTest, SocketsThatNeverCloseGetThreeSeconds) {
   RunOutcome outcome = Run();
   EXPECT_EQ(outcome.duration, 4s);
   EXPECT_EQ(Count(outcome, MetricId::kInterruptedIterations), 1);
+}
+
+TEST_F(EngineTest, ClosesThatCompleteSlowlyButSteadilyAreWaitedFor) {
+  // One close every 2 s from 3 s to 21 s, as a busy server answers 100k closes: gaps longer
+  // than a second (the old rule ended the wait at 4.25 s and counted 9 sockets as 1006).
+  RunOutcome outcome = RunWithCloseAnswers(10, [](int i) { return 3s + 2s * i; });
+  EXPECT_EQ(Closes(outcome, "1001"), 10);
+  EXPECT_EQ(Closes(outcome, "1006"), 0);
+  EXPECT_EQ(outcome.duration, 21s);  // the last close ends the run at once
+}
+
+TEST_F(EngineTest, AServerThatStopsAnsweringClosesIsDroppedThreeSecondsAfterItsLast) {
+  // Four closes are answered (2.1 s .. 5.1 s), six never: the check of 5.25 s saw the last
+  // close, the twelve after it none.
+  RunOutcome outcome = RunWithCloseAnswers(10, [](int i) -> std::optional<graph::Micros> {
+    if (i >= 4) return std::nullopt;
+    return 2100ms + 1s * i;
+  });
+  EXPECT_EQ(Closes(outcome, "1001"), 4);
+  EXPECT_EQ(Closes(outcome, "1006"), 6);
+  EXPECT_EQ(outcome.duration, 8250ms);
+  EXPECT_EQ(Count(outcome, MetricId::kInterruptedIterations), 10);
+}
+
+TEST_F(EngineTest, ManyOpenSocketsWaitLongerForTheFirstClose) {
+  // 2,000 sockets: 3 s + 1 s per 2,000 still open. A server busy with other segments'
+  // closes answers them all at 4.5 s: waited for; 3 s alone would have ended at 4 s.
+  RunOutcome outcome = RunWithCloseAnswers(2000, [](int) { return 4500ms; });
+  EXPECT_EQ(Closes(outcome, "1001"), 2000);
+  EXPECT_EQ(outcome.duration, 4500ms);
+}
+
+TEST_F(EngineTest, ManySocketsOfASilentServerAreDroppedAfterTheLongerWindow) {
+  RunOutcome outcome = RunWithCloseAnswers(2000, [](int) { return std::nullopt; });
+  EXPECT_EQ(Closes(outcome, "1006"), 2000);
+  EXPECT_EQ(outcome.duration, 5s);  // 1 s + 3 s + 1 s for the 2,000 open
+}
+
+TEST_F(EngineTest, ClosesThatNeverEndAreCutAtThirtySeconds) {
+  // One close a second for 100 sockets would take 100 s; the wait stops 30 s after it began.
+  RunOutcome outcome = RunWithCloseAnswers(100, [](int i) { return 1100ms + 1s * i; });
+  EXPECT_EQ(Closes(outcome, "1001"), 30);  // 1.1 s .. 30.1 s
+  EXPECT_EQ(Closes(outcome, "1006"), 70);
+  EXPECT_EQ(outcome.duration, 31s);
+}
+
+TEST_F(EngineTest, OnlyTheRunsEndLeavesClosesToTheCloseWait) {
+  // A scenario that ends while another runs on keeps the transport's close timeout (nothing
+  // else would bound its closes); the last one's closes are the close wait's.
+  Plan(ConstantVus(1, 1s), {Connect(), Sleep(1min)});
+  Plan(ConstantVus(1, 5s), {Connect(), Sleep(1min)});
+  for (auto& scenario : plan_.scenarios) scenario.load.graceful_stop = 0s;
+  RunOutcome outcome = Run();
+  ASSERT_EQ(transport_.sockets().size(), 2u);
+  for (auto& socket : transport_.sockets()) EXPECT_EQ(socket->close_codes, std::vector<int>{1001});
+  EXPECT_EQ(transport_.sockets()[0]->closes_at_end + transport_.sockets()[1]->closes_at_end, 1);
+  EXPECT_EQ(outcome.duration, 5s);
 }
 
 TEST_F(EngineTest, StopEndsScenariosAndASecondStopEndsTheRunAtOnce) {

@@ -17,6 +17,8 @@ class FakeConnection : public Connection {
     if (socket_->send_failure) return socket_->send_failure;
     socket_->sent.emplace_back(payload);
     socket_->sent_binary.push_back(binary);
+    // Wire bytes = payload bytes here: the fake has no frames.
+    if (socket_->listener) socket_->listener->OnWireBytes(payload.size(), 0);
     if (transport_->echoing()) transport_->EchoMessage(index_, socket_->sent.back(), binary);
     return std::nullopt;
   }
@@ -27,6 +29,10 @@ class FakeConnection : public Connection {
       transport_->EchoClose(index_, code, reason);
     else if (transport_->auto_close)
       transport_->ServerClose(index_, code);
+  }
+  void CloseAtEnd(int code, const std::string& reason) override {
+    ++socket_->closes_at_end;
+    Close(code, reason);
   }
   void Ping(std::string_view payload) override {
     if (transport_->echoing()) transport_->EchoPing(index_, std::string(payload));
@@ -47,6 +53,7 @@ std::unique_ptr<Connection> FakeTransport::Connect(const ConnectRequest& request
   socket->request = request;
   socket->listener = listener;
   socket->connected_at = scheduler_->Now();
+  socket->compression = request.compression;
   sockets_.push_back(socket);
   size_t index = sockets_.size() - 1;
   if (echo_) {
@@ -63,7 +70,9 @@ std::unique_ptr<Connection> FakeTransport::Connect(const ConnectRequest& request
 
 void FakeTransport::Open(size_t i) {
   auto socket = sockets_[i];
-  scheduler_->Schedule(scheduler_->Now(), [socket] {
+  bool deflate = accept_deflate && socket->compression;
+  scheduler_->Schedule(scheduler_->Now(), [socket, deflate] {
+    if (socket->listener && deflate) socket->listener->OnDeflate();
     if (socket->listener) socket->listener->OnOpen("");
   });
 }
@@ -71,7 +80,9 @@ void FakeTransport::Open(size_t i) {
 void FakeTransport::Deliver(size_t i, const std::string& message, bool binary) {
   auto socket = sockets_[i];
   scheduler_->Schedule(scheduler_->Now(), [socket, message, binary] {
-    if (socket->listener && !socket->closed) socket->listener->OnMessage(message, binary);
+    if (!socket->listener || socket->closed) return;
+    socket->listener->OnWireBytes(0, message.size());
+    if (socket->listener) socket->listener->OnMessage(message, binary);
   });
 }
 
@@ -123,6 +134,7 @@ void FakeTransport::EchoMessage(size_t i, const std::string& payload, bool binar
     if (policy.close_after >= 0 && socket->echoed >= policy.close_after) return;
     ++socket->echoed;
     ++echo_counts_.frames_out;
+    if (socket->listener) socket->listener->OnWireBytes(0, payload.size());
     if (socket->listener) socket->listener->OnMessage(payload, binary);
     if (socket->echoed == policy.close_after)
       EchoEnd(i, policy.close_code, policy.close_reason, policy.clean);

@@ -43,6 +43,7 @@ struct FakeSocket {
   ConnectionListener* listener = nullptr;
   std::vector<std::string> sent;
   std::vector<int> close_codes;  ///< codes the client asked to close with
+  int closes_at_end = 0;         ///< of those, closes at the run's end (CloseAtEnd)
   SendResult send_failure;       ///< when set, every Send fails with it (e.g. backpressure)
   bool destroyed = false;
   bool closed = false;
@@ -53,6 +54,7 @@ struct FakeSocket {
   int echoed = 0;                          ///< messages echoed back so far
   bool opened = false;                     ///< the handshake completed
   TimePoint connected_at{};                ///< when the client called Connect
+  bool compression = false;                ///< the client offered permessage-deflate
 };
 
 class FakeTransport : public Transport {
@@ -61,6 +63,8 @@ class FakeTransport : public Transport {
 
   /// When true, Connect opens the socket on the next tick; otherwise the test calls Open.
   bool auto_open = true;
+  /// When true, Open accepts an offer of permessage-deflate (OnDeflate before OnOpen).
+  bool accept_deflate = false;
   /// When true, a client Close is answered by the server's close (code echoed) a tick later.
   bool auto_close = true;
 

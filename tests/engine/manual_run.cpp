@@ -151,7 +151,8 @@ ManualRun RunManual(const std::string& yaml, const ManualRunOptions& options) {
     ADD_FAILURE() << "the scenario does not compile:\n" << run.diagnostics;
     return run;
   }
-  const graph::TestPlan& plan = *compiled.plan;
+  graph::TestPlan& plan = *compiled.plan;
+  plan.slice = options.slice;
 
   ManualScheduler scheduler;
   FakeTransport transport(&scheduler);

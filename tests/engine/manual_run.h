@@ -32,6 +32,8 @@ struct ManualRunOptions {
   int threads = 1;  ///< worker loops (all on the one manual clock)
   /// How the server treats each connection; by default PathPolicy.
   std::function<EchoPolicy(const ConnectRequest&)> policy;
+  /// The share of the test to run (--segment i/n); the whole test by default.
+  graph::Slice slice;
   /// Called before the run starts, e.g. to schedule Engine::Stop on the manual clock.
   std::function<void(Engine&, ManualScheduler&)> before_run;
 };

@@ -51,6 +51,8 @@ TEST_F(VuTeardownTest, InterruptLeavesNoLiveTimer) {
   EXPECT_TRUE(done_);
   EXPECT_FALSE(completed_);
   EXPECT_EQ(transport_.sockets()[0]->close_codes, std::vector<int>{1001});
+  // Not the run's end (an iteration timeout): the transport's own close timeout applies.
+  EXPECT_EQ(transport_.sockets()[0]->closes_at_end, 0);
   EXPECT_TRUE(transport_.sockets()[1]->destroyed) << "the connecting one is dropped";
   EXPECT_EQ(scheduler_.pending(), 0u);
   EXPECT_EQ(shard_.checks().count("never"), 0u) << "an interrupted expect is no failed check";

@@ -291,6 +291,36 @@ TEST_F(VuTest, MessageCountersFollowTheConnectionTags) {
   EXPECT_EQ(metrics::CollectSeries(shard_, tags_, MetricId::kDataReceived, {{"room", "a"}}).sum, 2);
 }
 
+// ws_payload_* only where permessage-deflate was negotiated; data_* (the wire) everywhere.
+TEST_F(VuTest, PayloadCountersOnlyOnDeflateConnections) {
+  graph::Connect deflate;
+  deflate.url = Text("/");
+  deflate.tags = {{"room", "z"}};
+  deflate.compression = true;
+  graph::Connect raw;
+  raw.url = Text("/");
+  raw.tags = {{"room", "r"}};
+  transport_.accept_deflate = true;
+  Start({S(deflate), SendText("hello"), S(raw), SendText("again")});
+  scheduler_.Advance(1ms);
+  ASSERT_EQ(transport_.sockets().size(), 2u);
+  EXPECT_TRUE(transport_.sockets()[0]->compression);
+  EXPECT_FALSE(transport_.sockets()[1]->compression);
+  transport_.Deliver(0, "hi");
+  transport_.Deliver(1, "hey");
+  scheduler_.Advance(1ms);
+  auto sum = [&](MetricId id, const char* room) {
+    return metrics::CollectSeries(shard_, tags_, id, {{"room", room}}).sum;
+  };
+  EXPECT_EQ(sum(MetricId::kWsPayloadSent, "z"), 5);
+  EXPECT_EQ(sum(MetricId::kWsPayloadReceived, "z"), 2);
+  EXPECT_EQ(sum(MetricId::kDataSent, "z"), 5);
+  EXPECT_EQ(sum(MetricId::kWsPayloadSent, "r"), 0);
+  EXPECT_EQ(sum(MetricId::kWsPayloadReceived, "r"), 0);
+  EXPECT_EQ(sum(MetricId::kDataSent, "r"), 5);
+  EXPECT_EQ(sum(MetricId::kDataReceived, "r"), 3);
+}
+
 TEST_F(VuTest, MessageCountersFollowTagsThatChangeOnReconnect) {
   plan_.var_names = {"room"};
   graph::Set set_a;

@@ -219,32 +219,6 @@ TEST(TimeSeriesTest, SampleComputesPerSecondDeltas) {
   EXPECT_EQ(hi, 3);
 }
 
-TEST(TimeSeriesTest, NdjsonOneLinePerMetricPerSecond) {
-  Shard cumulative;
-  TimeSeries ts;
-  cumulative.Add(MetricId::kWsMsgsReceived, 4);
-  cumulative.Record(MetricId::kWsConnecting, microseconds(2000));
-  cumulative.Move(MetricId::kVus, 2);
-  ts.Sample(1, cumulative);
-  ts.Sample(2, cumulative);
-  std::string nd = ToNdjson(ts, 1'700'000'000'000);
-  std::vector<nlohmann::json> lines;
-  size_t start = 0;
-  for (size_t nl; (nl = nd.find('\n', start)) != std::string::npos; start = nl + 1)
-    lines.push_back(nlohmann::json::parse(nd.substr(start, nl - start)));
-  // Second 1: counter, gauge, trend; second 2: counter (0), gauge; no trend samples.
-  ASSERT_EQ(lines.size(), 5u) << nd;
-  EXPECT_EQ(lines[0]["metric"], "ws_msgs_received");
-  EXPECT_EQ(lines[0]["value"], 4);
-  EXPECT_EQ(lines[0]["time"], "2023-11-14T22:13:21.000Z");
-  EXPECT_EQ(lines[1]["metric"], "vus");
-  EXPECT_EQ(lines[2]["metric"], "ws_connecting");
-  EXPECT_EQ(lines[2]["count"], 1);
-  EXPECT_NEAR(lines[2]["p99_us"].get<double>(), 2000, 20);
-  EXPECT_EQ(lines[3]["value"], 0);
-  EXPECT_EQ(lines[4]["elapsed_s"], 2);
-}
-
 // `interrupted` and a threshold's no-samples verdict survive the file; files written before
 // these fields existed read as not interrupted.
 TEST(ResultTest, InterruptedAndNoSamplesRoundTrip) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "metrics/format.h"
+#include "metrics/summary_fixture.h"
 
 namespace wsyaml::metrics {
 namespace {
@@ -30,31 +31,6 @@ std::string LineOf(const std::string& text, const std::string& prefix) {
   return "";
 }
 
-struct Fixture {
-  Shard shard;
-  TagRegistry tags;
-  SummaryInput input;
-  Fixture() {
-    uint32_t echo = tags.Intern({{"name", "echo"}});
-    for (int i = 1; i <= 100; ++i) shard.Record(MetricId::kWsConnecting, milliseconds(i));
-    for (int i = 0; i < 1230; ++i) shard.Add(MetricId::kWsMsgsSent);
-    shard.Add(MetricId::kDataReceived, 1'500'000);
-    shard.Record(MetricId::kWsReplyTime, std::chrono::microseconds(300), echo);
-    shard.Move(MetricId::kVusMax, 10);
-    shard.Check("got welcome", true);
-    shard.Check("reply ok", true);
-    shard.Check("reply ok", false, "no reply within 1s");
-    shard.Error("timeout", "no reply within 1s");
-    shard.Error("timeout", "no reply within 2s");
-    shard.Add(MetricId::kWsCloseCodes, 3, tags.Intern({{"code", "1000"}}));
-    shard.Add(MetricId::kWsCloseCodes, 1, tags.Intern({{"code", "1006"}}));
-    input.shard = &shard;
-    input.tags = &tags;
-    input.test_name = "chat";
-    input.duration_s = 60;
-  }
-};
-
 TEST(SummaryTest, TrendLine) {
   Fixture f;
   std::string s = FormatSummary(f.input);
@@ -67,6 +43,70 @@ TEST(SummaryTest, TrendLine) {
   EXPECT_NE(line.find("p(90)=90."), std::string::npos) << line;
   EXPECT_NE(line.find("p(95)=95."), std::string::npos) << line;
   EXPECT_NE(line.find("med=50."), std::string::npos) << line;
+  EXPECT_EQ(line.find("p(99)"), std::string::npos) << "p(99) only for reply and delivery times";
+  std::string reply = LineOf(s, "ws_reply_time.");
+  EXPECT_GT(reply.find("p(99)=300µs"), reply.find("p(95)=300µs")) << reply;
+  EXPECT_NE(reply.find("p(99)=300µs"), std::string::npos) << reply;
+}
+
+TEST(SummaryTest, TrendStatsAsGiven) {
+  Fixture f;
+  std::string error;
+  ASSERT_TRUE(ParseTrendStats("avg, p(99.9),count,max", &f.input.trend_stats, &error)) << error;
+  std::string s = FormatSummary(f.input);
+  std::string line = LineOf(s, "ws_connecting.");
+  EXPECT_NE(line.find(": avg=50.5ms p(99.9)=99.8"), std::string::npos) << line;
+  EXPECT_NE(line.find("count=100 max=100ms"), std::string::npos) << line;
+  EXPECT_EQ(line.find("min="), std::string::npos) << line;
+  EXPECT_EQ(line.find("p(95)"), std::string::npos) << line;
+  EXPECT_EQ(LineOf(s, "ws_reply_time.").find("p(99)="), std::string::npos) << s;
+}
+
+TEST(SummaryTest, ParseTrendStatsTakesK6sNamesOnly) {
+  std::vector<TrendStat> stats;
+  std::string error;
+  ASSERT_TRUE(ParseTrendStats("avg,min,med,max,p(90),p(95),p(99)", &stats, &error)) << error;
+  ASSERT_EQ(stats.size(), 7u);
+  EXPECT_EQ(stats[2].aggregate, graph::Threshold::Aggregate::kMed);
+  EXPECT_EQ(stats[6].aggregate, graph::Threshold::Aggregate::kPercentile);
+  EXPECT_EQ(stats[6].percentile, 99);
+  for (const char* bad :
+       {"p99", "p(101)", "p(-1)", "p()", "p(9x)", "rate", "", "avg,,max", "avg,mean", "AVG"}) {
+    error.clear();
+    EXPECT_FALSE(ParseTrendStats(bad, &stats, &error)) << bad;
+    EXPECT_NE(error.find("--summary-trend-stats: '"), std::string::npos) << bad << ": " << error;
+  }
+  ParseTrendStats("avg,mean", &stats, &error);
+  EXPECT_NE(error.find("'mean' is not a trend stat"), std::string::npos) << error;
+}
+
+// Green and red marks on a terminal; the escapes never shift a column.
+TEST(SummaryTest, ColourOnlyWhenAsked) {
+  Fixture f;
+  f.input.thresholds = EvaluateThresholds(SampleThresholds(), f.shard, f.tags, 60);
+  std::string plain = FormatSummary(f.input);
+  EXPECT_EQ(plain.find('\033'), std::string::npos) << plain;
+  f.input.color = true;
+  std::string coloured = FormatSummary(f.input);
+  const std::string green = "\033[32m✓\033[0m ", red = "\033[31m✗\033[0m ";
+  EXPECT_NE(coloured.find(green + "got welcome"), std::string::npos) << coloured;
+  EXPECT_NE(coloured.find(red + "reply ok"), std::string::npos) << coloured;
+  EXPECT_NE(coloured.find(green + "ws_connecting 'p(95) < 500ms'"), std::string::npos);
+  EXPECT_NE(coloured.find(red + "ws_reply_time{name:echo} 'max < 100us'"), std::string::npos);
+  EXPECT_NE(coloured.find(green + "ws_connecting....."), std::string::npos) << coloured;
+  std::string stripped = coloured;
+  for (const char* escape : {"\033[32m", "\033[31m", "\033[0m"})
+    for (size_t at; (at = stripped.find(escape)) != std::string::npos;)
+      stripped.erase(at, std::string(escape).size());
+  EXPECT_EQ(stripped, plain);
+}
+
+TEST(SummaryTest, UseColorOnATerminalUnlessNoColorIsSet) {
+  EXPECT_TRUE(UseColor(true, nullptr));
+  EXPECT_TRUE(UseColor(true, "")) << "no-color.org: only a non-empty NO_COLOR disables";
+  EXPECT_FALSE(UseColor(true, "1"));
+  EXPECT_FALSE(UseColor(true, "0"));
+  EXPECT_FALSE(UseColor(false, nullptr)) << "never in files or pipes";
 }
 
 TEST(SummaryTest, CountersGaugesAndAlignment) {
@@ -85,6 +125,17 @@ TEST(SummaryTest, CountersGaugesAndAlignment) {
   size_t col = DisplayWidth(sent.substr(0, sent.find(':')));
   EXPECT_EQ(DisplayWidth(data.substr(0, data.find(':'))), col);
   EXPECT_EQ(DisplayWidth(vus.substr(0, vus.find(':'))), col);
+}
+
+// With permessage-deflate, the payload counters show how much the wire was spared.
+TEST(SummaryTest, PayloadCountersShowTheCompressionRatio) {
+  Fixture f;
+  f.shard.Add(MetricId::kWsPayloadReceived, 4'500'000);
+  std::string s = FormatSummary(f.input);
+  std::string line = LineOf(s, "ws_payload_received.");
+  EXPECT_NE(line.find("4.5 MB"), std::string::npos) << line;
+  EXPECT_NE(line.find("ratio=3"), std::string::npos) << line;
+  EXPECT_TRUE(LineOf(s, "ws_payload_sent.").empty()) << s;  // none without samples
 }
 
 TEST(SummaryTest, ChecksErrorsCloseCodes) {
@@ -107,26 +158,7 @@ TEST(SummaryTest, ChecksErrorsCloseCodes) {
 
 TEST(SummaryTest, ThresholdsMarkedAndSubmetricShown) {
   Fixture f;
-  graph::Threshold ok;
-  ok.metric = "ws_connecting";
-  ok.source = "p(95) < 500ms";
-  ok.aggregate = graph::Threshold::Aggregate::kPercentile;
-  ok.percentile = 95;
-  ok.value = 500'000;
-  graph::Threshold bad;
-  bad.metric = "ws_reply_time";
-  bad.filter = {{"name", "echo"}};
-  bad.source = "max < 100us";
-  bad.aggregate = graph::Threshold::Aggregate::kMax;
-  bad.value = 100;
-  graph::Threshold check;
-  check.metric = "checks";
-  check.filter = {{"check", "reply ok"}};
-  check.source = "rate > 0.9";
-  check.aggregate = graph::Threshold::Aggregate::kRate;
-  check.op = graph::Threshold::Op::kGt;
-  check.value = 0.9;
-  f.input.thresholds = EvaluateThresholds({ok, bad, check}, f.shard, f.tags, 60);
+  f.input.thresholds = EvaluateThresholds(SampleThresholds(), f.shard, f.tags, 60);
   std::string s = FormatSummary(f.input);
   EXPECT_NE(s.find("✓ ws_connecting 'p(95) < 500ms' p(95)=95."), std::string::npos) << s;
   EXPECT_NE(s.find("✗ ws_reply_time{name:echo} 'max < 100us' max=300µs"), std::string::npos) << s;

@@ -91,6 +91,7 @@ steps:
       subprotocols: chat
       origin: https://example.test
       max-message-size: 64KB
+      compression: deflate
       reconnect: {max: 5, backoff: 1s..5s}
       steps:
         - on-open: [{log: "open ${conn.protocol}"}]
@@ -104,6 +105,7 @@ steps:
 )");
   const auto& c = As<graph::Connect>(Steps(plan), 0);
   EXPECT_EQ(c.max_message_size, 64u * 1024);
+  EXPECT_TRUE(c.compression);
   ASSERT_EQ(c.headers.size(), 1u);
   EXPECT_EQ(c.headers[0].first, "Origin");
   EXPECT_EQ(c.subprotocols, std::vector<std::string>{"chat"});
@@ -283,6 +285,30 @@ thresholds:
   EXPECT_TRUE(t[6].abort_on_fail);
   EXPECT_EQ(t[6].delay_abort_eval, seconds(10));
   EXPECT_EQ(t[7].op, graph::Threshold::Op::kNe);
+}
+
+TEST(LanguageTest, ReplyWireTimeTakesAThresholdWithANameFilter) {
+  auto plan = MustCompile(R"(
+target: builtin:echo
+steps:
+  - connect: /
+  - every: {interval: 100ms, times: 3, do: [{send: {text: hi, reply: {name: echo}}}]}
+thresholds:
+  ws_reply_time{name:echo}: ["p(95) < 50ms"]
+  ws_reply_wire_time{name:echo}: ["p(95) < 5ms"]
+)");
+  ASSERT_EQ(plan.thresholds.size(), 2u);
+  const graph::Threshold& wire = plan.thresholds[1];
+  EXPECT_EQ(wire.metric, "ws_reply_wire_time");
+  EXPECT_EQ(wire.filter, (graph::Tags{{"name", "echo"}}));
+  EXPECT_EQ(wire.aggregate, graph::Threshold::Aggregate::kPercentile);
+  EXPECT_EQ(wire.value, 5000);
+  auto r = CompileText(
+      "target: builtin:echo\nsteps: [{log: x}]\nthresholds:\n"
+      "  ws_reply_wire_time{name:ecko}: [\"p(95) < 5ms\"]\n");
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(AllDiagnostics(r).find("no step is named 'ecko'"), std::string::npos)
+      << AllDiagnostics(r);
 }
 
 TEST(LanguageTest, EveryMetricOfTheCatalogTakesAThreshold) {

@@ -43,26 +43,36 @@ class Bench:
     def measured(self, cmd, name, timeout):
         """Runs cmd to its end (killed after timeout s); returns (stdout, cpu_s, wall_s).
         CPU seconds come from wait4, so they cover the whole process and all its threads."""
-        cmd = self.prefix + cmd
-        out = tempfile.TemporaryFile("w+")
-        log = self.log_file(name)
-        log.write("$ " + " ".join(cmd) + "\n")
-        log.flush()
+        return self.measured_all([(cmd, name)], timeout)[0]
+
+    def measured_all(self, commands, timeout):
+        """Runs [(cmd, name)] side by side to their ends (all killed after timeout s); returns
+        [(stdout, cpu_s, wall_s)] in the same order, CPU from each process's wait4."""
+        procs = []
         start = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=log, text=True)
-        killer = threading.Timer(timeout, lambda: proc.kill())
+        for cmd, name in commands:
+            cmd = self.prefix + cmd
+            out = tempfile.TemporaryFile("w+")
+            log = self.log_file(name)
+            log.write("$ " + " ".join(cmd) + "\n")
+            log.flush()
+            procs.append((subprocess.Popen(cmd, stdout=out, stderr=log, text=True), out, log))
+        killer = threading.Timer(timeout, lambda: [p.kill() for p, _, _ in procs])
         killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        results = []
+        for proc, out, log in procs:
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            wall = time.monotonic() - start
+            cpu = usage.ru_utime + usage.ru_stime
+            out.seek(0)
+            text = out.read()
+            log.write(text)
+            log.write("\n[exit %d, cpu %.3f s, wall %.3f s]\n" % (proc.returncode, cpu, wall))
+            log.close()
+            results.append((text, cpu, wall))
         killer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.monotonic() - start
-        out.seek(0)
-        text = out.read()
-        log.write(text)
-        log.write("\n[exit %d, cpu %.3f s, wall %.3f s]\n" %
-                  (proc.returncode, usage.ru_utime + usage.ru_stime, wall))
-        log.close()
-        return text, usage.ru_utime + usage.ru_stime, wall
+        return results
 
     @staticmethod
     def stop(proc, sig=signal.SIGTERM, timeout=15):
@@ -96,7 +106,7 @@ class Bench:
         """wsyaml run ... --out json; returns (result json, cpu_s, wall_s)."""
         result = os.path.join(self.log_dir, "%s.json" % name)
         cmd = [self.wsyaml, "run", scenario, "--target", url, "--quiet",
-               "--out", "json=" + result] + args
+               "--out", "result=" + result] + args
         _, cpu, wall = self.measured(cmd, name, timeout)
         with open(result) as f:
             return json.load(f), cpu, wall
@@ -142,6 +152,22 @@ def rss_kib(pid, field="VmRSS:"):
     return total
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of pid and of its descendants so far (/proc/PID/stat)."""
+    total = 0.0
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        for task in os.listdir("/proc/%d/task" % pid):
+            with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                for child in f.read().split():
+                    total += cpu_seconds(int(child))
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return total
+
+
 def established(port):
     """Client-side established TCP connections to a loopback port."""
     out = subprocess.run(["ss", "-Htn", "state", "established", "( dport = :%d )" % port],
@@ -178,6 +204,23 @@ def machine():
         "ephemeral_ports": int(ports[1]) - int(ports[0]) + 1,
         "loadavg_start": loadavg(),
     }
+
+
+def median_spread(values):
+    """(median, min, max) of repeated measurements: on this shared machine one run says little,
+    so the scripts repeat and report the middle and the range."""
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return median, ordered[0], ordered[-1]
+
+
+def free_port():
+    """A loopback TCP port that was free a moment ago (for flags that need a fixed port)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def cpu_model():

@@ -20,7 +20,7 @@ namespace wsyaml::testing {
 struct FaultRun {
   ProcessResult process;
   std::chrono::milliseconds took{0};  ///< wall time of the whole process
-  bool result_read = false;           ///< --out json=FILE was read back
+  bool result_read = false;           ///< --out result=FILE was read back
   metrics::Result result;
   std::string result_error;  ///< why the result file could not be read
   std::string junit;         ///< --junit file text
@@ -74,7 +74,7 @@ inline FaultRun RunFault(const std::string& yaml, std::chrono::seconds limit,
   std::vector<std::string> args = prefix;
   for (const std::string& a :
        {WsyamlBinary(), std::string("run"), file, std::string("-q"), std::string("--out"),
-        "json=" + json, std::string("--junit"), junit, std::string("--report"), report})
+        "result=" + json, std::string("--junit"), junit, std::string("--report"), report})
     args.push_back(a);
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   FaultRun run;
