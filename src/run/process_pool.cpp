@@ -73,6 +73,13 @@ bool ProcessPool::Start(int count, const ChildMain& main, std::string* error) {
       FollowParent(parent);
       close(fds[0]);
       for (const Child& earlier : children_) close(earlier.fd);
+      // The gate: every child waits here, allocating nothing, until all are forked. Only
+      // then may the parent's other threads (a built-in server serving the first children)
+      // wake up; a fork while one of them holds an allocator lock would leave that lock
+      // locked forever in the child (glibc's malloc guards its locks around fork; the
+      // sanitizers' allocator of GCC 12 does not).
+      char go = 0;
+      if (!ReadAll(fds[1], &go, 1)) _exit(127);
       ChildChannel channel(fds[1]);
       int code = main(index, channel);
       std::cout.flush();
@@ -88,6 +95,12 @@ bool ProcessPool::Start(int count, const ChildMain& main, std::string* error) {
     }
     std::lock_guard<std::mutex> lock(mutex_);
     children_.push_back(Child{pid, fds[0], false, {}});
+  }
+  for (const Child& child : children_) {
+    if (!WriteAll(child.fd, "g", 1)) {
+      *error = std::string("cannot start a worker process: ") + std::strerror(errno);
+      return false;
+    }
   }
   return true;
 }

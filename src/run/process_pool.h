@@ -47,8 +47,9 @@ class ProcessPool {
   /// Kills (SIGKILL) and reaps children not yet finished.
   ~ProcessPool();
 
-  /// Forks `count` children running `main(index, channel)`. False with *error when a fork
-  /// fails (the children already started keep running; Finish or the destructor ends them).
+  /// Forks `count` children running `main(index, channel)`; none runs `main` before all are
+  /// forked. False with *error when a fork fails (the children already forked wait; Finish or
+  /// the destructor ends them).
   bool Start(int count, const ChildMain& main, std::string* error);
   /// Children started.
   int size() const { return static_cast<int>(children_.size()); }

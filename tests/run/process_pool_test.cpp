@@ -43,6 +43,28 @@ TEST(ProcessPoolTest, ChildrenSendMessagesAndExitCodes) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(exits[i].code, 10 + i);
 }
 
+// A built-in server thread in the parent wakes only once the first child connects; forking
+// the next child at that moment could copy a lock that thread holds. So no child runs before
+// the last is forked: each sees all its siblings among its parent's children.
+TEST(ProcessPoolTest, NoChildRunsBeforeEveryChildIsForked) {
+  constexpr int kChildren = 6;
+  ProcessPool pool;
+  std::string error;
+  ASSERT_TRUE(pool.Start(
+      kChildren,
+      [](int, ChildChannel&) {
+        const std::string parent = std::to_string(getppid());
+        std::ifstream children("/proc/" + parent + "/task/" + parent + "/children");
+        int seen = 0;
+        for (pid_t pid; children >> pid;) ++seen;
+        return seen;
+      },
+      &error))
+      << error;
+  std::vector<ProcessPool::Exit> exits = pool.Finish();
+  for (const ProcessPool::Exit& exit : exits) EXPECT_GE(exit.code, kChildren);
+}
+
 TEST(ProcessPoolTest, SignalReachesEveryChild) {
   ProcessPool pool;
   std::string error;
