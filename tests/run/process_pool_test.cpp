@@ -71,6 +71,10 @@ TEST(ProcessPoolTest, SignalReachesEveryChild) {
   ASSERT_TRUE(pool.Start(
       2,
       [](int, ChildChannel& channel) {
+        // A runner test before this one blocked the stop signals in this process.
+        sigset_t all;
+        sigfillset(&all);
+        sigprocmask(SIG_UNBLOCK, &all, nullptr);
         channel.Send("ready");
         pause();  // until the signal's default action ends it
         return 0;
