@@ -48,21 +48,35 @@ TEST(ProcessPoolTest, ChildrenSendMessagesAndExitCodes) {
 // the last is forked: each sees all its siblings among its parent's children.
 TEST(ProcessPoolTest, NoChildRunsBeforeEveryChildIsForked) {
   constexpr int kChildren = 6;
+  // Children stay until the parent has every count (an exited child leaves the list).
+  int release[2];
+  ASSERT_EQ(pipe(release), 0);
   ProcessPool pool;
   std::string error;
   ASSERT_TRUE(pool.Start(
       kChildren,
-      [](int, ChildChannel&) {
+      [&release](int, ChildChannel& channel) {
         const std::string parent = std::to_string(getppid());
         std::ifstream children("/proc/" + parent + "/task/" + parent + "/children");
         int seen = 0;
         for (pid_t pid; children >> pid;) ++seen;
-        return seen;
+        channel.Send(std::to_string(seen));
+        close(release[1]);
+        char byte;
+        while (read(release[0], &byte, 1) > 0) {
+        }
+        return 0;
       },
       &error))
       << error;
-  std::vector<ProcessPool::Exit> exits = pool.Finish();
-  for (const ProcessPool::Exit& exit : exits) EXPECT_GE(exit.code, kChildren);
+  for (int i = 0; i < kChildren; ++i) {
+    std::string seen;
+    ASSERT_TRUE(pool.ReadMessage(i, &seen));
+    EXPECT_GE(std::stoi(seen), kChildren) << "child " << i;
+  }
+  close(release[1]);
+  close(release[0]);
+  for (const ProcessPool::Exit& exit : pool.Finish()) EXPECT_EQ(exit.code, 0);
 }
 
 TEST(ProcessPoolTest, SignalReachesEveryChild) {
