@@ -2,8 +2,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
-#include <atomic>
+#include <fstream>
 #include <future>
+#include <iterator>
 
 #include "background_run.h"
 #include "process_util.h"
@@ -40,10 +41,10 @@ steps:
 
 // The cadence (every second on a terminal, every 10 s in a log, nothing when quiet) is tested
 // on the run's clock in tests/run/progress_test.cpp; here the real binary on a real terminal
-// shows the line once its first tick comes, and -q keeps it away.
+// shows the line once its ticks come, and -q keeps it away.
 struct TerminalRuns {
-  ProcessResult shown;  ///< without -q: stopped once its line was shown
-  ProcessResult quiet;  ///< with -q: stopped a second after that
+  ProcessResult shown;  ///< without -q: stopped once its line showed both VUs
+  ProcessResult quiet;  ///< with -q: stopped once it had ticked (its k6 stream had a Point)
 };
 
 TerminalRuns RunBothOnTerminals() {
@@ -57,22 +58,24 @@ steps:
   - sleep: 100ms
   - close
 )");
-  // Waits for a line with both VUs: on a loaded machine the first tick may come before the
-  // second VU has started.
+  // Each run is stopped on evidence of its own progress, never on a delay: on a loaded
+  // machine the first tick may come before the second VU has started, and a process may
+  // take seconds to start.
   auto line_shown = [](const ProcessResult& so_far) {
     return so_far.err.find("s/30s  vus 2  open ") != std::string::npos;
   };
-  // The quiet run starts first and is stopped a second after the other has shown its first
-  // line, so it has had its first tick too (signal 0 only marks the moment).
-  std::atomic<bool> shown{false};
+  const std::string stream = TempDir() + "/progress-quiet.json";
+  auto ticked = [&stream](const ProcessResult&) {
+    std::ifstream in(stream);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text.find("\"type\":\"Point\"") != std::string::npos;
+  };
   auto quiet = std::async(std::launch::async, [&] {
-    return RunOnTerminal(
-        {WsyamlBinary(), "run", file, "-q"}, 40s,
-        {{0ms, 0, [&](const ProcessResult&) { return shown.load(); }}, {1000ms, SIGINT}});
+    return RunOnTerminal({WsyamlBinary(), "run", file, "-q", "--out", "json=" + stream}, 40s,
+                         {{0ms, SIGINT, ticked}});
   });
   TerminalRuns runs;
   runs.shown = RunOnTerminal({WsyamlBinary(), "run", file}, 40s, {{0ms, SIGINT, line_shown}});
-  shown = true;
   runs.quiet = quiet.get();
   return runs;
 }
@@ -84,12 +87,13 @@ BackgroundRun<TerminalRuns> terminal_runs(
 TEST(ProtocolEndToEnd, ProgressLineOnATerminalAndNoneWithQuiet) {
   const TerminalRuns& runs = terminal_runs.Get();
   const ProcessResult& p = runs.shown;
-  EXPECT_EQ(p.exit_code, 4) << "stopped by the signal: " << p.err;
+  EXPECT_EQ(p.exit_code, 4) << "timed out: " << p.timed_out << "\n" << p.err;
   size_t at = p.err.find("\r\033[Krunning ");
   ASSERT_NE(at, std::string::npos) << p.err;
   EXPECT_NE(p.err.find("s/30s  vus 2  open ", at), std::string::npos) << p.err;
   EXPECT_NE(p.err.find("msgs/s out"), std::string::npos);
-  EXPECT_EQ(runs.quiet.exit_code, 4) << runs.quiet.err;
+  EXPECT_EQ(runs.quiet.exit_code, 4) << "timed out: " << runs.quiet.timed_out << "\n"
+                                      << runs.quiet.err;
   EXPECT_EQ(runs.quiet.err.find("running "), std::string::npos) << runs.quiet.err;
 }
 
