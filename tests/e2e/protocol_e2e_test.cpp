@@ -93,7 +93,7 @@ TEST(ProtocolEndToEnd, ProgressLineOnATerminalAndNoneWithQuiet) {
   EXPECT_NE(p.err.find("s/30s  vus 2  open ", at), std::string::npos) << p.err;
   EXPECT_NE(p.err.find("msgs/s out"), std::string::npos);
   EXPECT_EQ(runs.quiet.exit_code, 4) << "timed out: " << runs.quiet.timed_out << "\n"
-                                      << runs.quiet.err;
+                                     << runs.quiet.err;
   EXPECT_EQ(runs.quiet.err.find("running "), std::string::npos) << runs.quiet.err;
 }
 

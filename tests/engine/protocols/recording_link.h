@@ -20,7 +20,7 @@ struct RecordingLink : ProtocolLink {
   std::vector<AppMessage> messages;
   std::vector<std::string> replied;
   std::vector<std::pair<std::string, std::string>> reply_failures;  ///< key, why
-  std::vector<std::pair<std::string, bool>> errors;                ///< message, close
+  std::vector<std::pair<std::string, bool>> errors;                 ///< message, close
   std::vector<std::pair<std::string, std::chrono::nanoseconds>> intervals;
   int ready = 0;
   std::chrono::steady_clock::time_point now{std::chrono::seconds(1000)};
